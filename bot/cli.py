@@ -1,0 +1,161 @@
+"""`careerbot` command line: run, chat, ask, kb, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, SettingsError
+from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.service import KnowledgeService
+from bot.knowledge.yamlsource import DataFileError
+from bot.matching.engine import Matcher, MatchResult
+from bot.textformat import result_text
+
+EXIT_INVALID = 1
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="careerbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="the Discord bot with DISCORD_TOKEN, else the terminal chat")
+    commands.add_parser("chat", help="talk to CareerBot in this terminal")
+
+    ask = commands.add_parser("ask", help="answer a question and exit")
+    ask.add_argument("question", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+
+    kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(
+        dest="kb_command", required=True
+    )
+    validate = kb.add_parser("validate", help="check the knowledge files")
+    validate.add_argument("path", nargs="?", type=Path, help="knowledge directory")
+    dump = kb.add_parser("dump", help="print every entry")
+    dump.add_argument("--json", action="store_true", required=True)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="migrate to the newest schema").add_argument(
+        "revision", nargs="?", default="head"
+    )
+    db.add_parser("downgrade", help="migrate back to REVISION").add_argument("revision")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(run_cli(argv))
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _dispatch(args, settings)
+    except DataFileError as exc:
+        print(
+            f"careerbot: the knowledge base is invalid ({len(exc.issues)} problems):",
+            file=sys.stderr,
+        )
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseUnavailable as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "kb":
+        return _kb(args, settings)
+    if args.command == "ask":
+        return _ask(args, settings)
+    if args.command == "db":
+        return asyncio.run(_db(args, settings))
+    if args.command == "run" and settings.discord_token:
+        print(
+            "careerbot: the Discord front end is not built yet; unset DISCORD_TOKEN to chat "
+            "in the terminal.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    return asyncio.run(_chat(settings))
+
+
+def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    directory = getattr(args, "path", None) or settings.knowledge_dir
+    knowledge = load_knowledge(directory)
+    if args.kb_command == "validate":
+        print(
+            f"{directory}: OK, {len(knowledge)} entries in {len(knowledge.categories())} categories"
+        )
+        return 0
+    fields = ("id", "title", "category", "questions", "keywords", "answer")
+    rows = [{name: getattr(entry, name) for name in fields} for entry in knowledge]
+    json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def result_json(result: MatchResult) -> dict[str, object]:
+    """The `ask --json` line format."""
+    return {
+        "question": result.question,
+        "answer_id": result.entry.id if result.entry else None,
+        "confidence": round(max(0.0, min(1.0, result.confidence)), 4),
+        "candidates": [
+            {"id": c.id, "title": c.title, "score": round(c.score, 4)} for c in result.candidates
+        ],
+    }
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    knowledge = load_knowledge(settings.knowledge_dir)
+    matcher = Matcher(knowledge)
+    questions = (
+        (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    )
+    for question in questions:
+        result = matcher.match(question)
+        if args.json:
+            print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+        else:
+            print(result_text(result, knowledge), end="\n\n", flush=True)
+    return 0
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine, args.revision, down=args.db_command == "downgrade")
+    finally:
+        await engine.dispose()
+    print(f"{redact(settings.database_url)}: {args.db_command} to {args.revision} done")
+    return 0
+
+
+async def _chat(settings: Settings) -> int:
+    from bot.chat import run_chat
+    from bot.services import open_services
+
+    knowledge = KnowledgeService.from_directory(settings.knowledge_dir)
+    print(f"Database: {redact(settings.database_url)}", file=sys.stderr)
+    services = await open_services(settings, knowledge=knowledge)
+    try:
+        await run_chat(services)
+    finally:
+        await services.close()
+    return 0

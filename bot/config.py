@@ -1,0 +1,72 @@
+"""Settings from the environment (every variable is listed in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.db.engine import default_database_url
+
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value we cannot use."""
+
+
+def _int(env: dict[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _int_list(env: dict[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "").replace(" ", "")
+    try:
+        return tuple(int(part) for part in raw.split(",") if part)
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated numbers, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str | None = None
+    database_url: str = field(default_factory=default_database_url)
+    knowledge_dir: Path = BUNDLED_KNOWLEDGE
+    dev_guild_id: int | None = None
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    ask_rate: int = 5
+    ask_per_seconds: int = 30
+    roadmap_images: bool = True
+    kb_sync_seconds: float = 1.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        settings = cls(
+            discord_token=env.get("DISCORD_TOKEN") or None,
+            database_url=env.get("DATABASE_URL") or default_database_url(),
+            knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or BUNDLED_KNOWLEDGE),
+            dev_guild_id=_int(env, "DEV_GUILD_ID", None),
+            shard_count=_int(env, "SHARD_COUNT", None),
+            shard_ids=_int_list(env, "SHARD_IDS"),
+            owner_ids=_int_list(env, "OWNER_IDS"),
+            ask_rate=_int(env, "ASK_RATE", 5) or 5,
+            ask_per_seconds=_int(env, "ASK_PER_SECONDS", 30) or 30,
+            roadmap_images=env.get("ROADMAP_IMAGES", "1").lower()
+            not in {"0", "false", "no", "off"},
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
+        if settings.shard_ids and settings.shard_count is None:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
+        if settings.shard_count and any(i >= settings.shard_count for i in settings.shard_ids):
+            raise SettingsError("every SHARD_IDS value must be below SHARD_COUNT")
+        return replace(settings, **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,90 @@
+"""Engine factory, database URL defaults and migrations, with one clear line when it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from platformdirs import user_data_dir
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or used; the message is one line for a human."""
+
+
+def default_database_url() -> str:
+    """An embedded SQLite file in the user's data directory."""
+    folder = Path(user_data_dir("careerbot", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'careerbot.sqlite3'}"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, safe for logs and error lines."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<invalid database URL>"
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout for concurrency."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseUnavailable(f"invalid DATABASE_URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
+    """Run Alembic on this engine's connection (works inside a running event loop)."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        if down:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+    except (SQLAlchemyError, OSError) as exc:
+        raise DatabaseUnavailable(describe_failure(str(engine.url), exc)) from None
+
+
+def describe_failure(url: str, exc: BaseException) -> str:
+    """'cannot use database URL: reason' on one line, whatever the driver raised."""
+    reason = getattr(exc, "orig", None) or exc
+    text = " ".join(str(reason).split()) or type(reason).__name__
+    return f"cannot use database {redact(url)}: {text[:300]}"

@@ -1,0 +1,111 @@
+"""Abbreviations, synonyms, stop words and small talk: the matcher's vocabulary, kept as data."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.knowledge.yamlsource import ValidationIssue, YamlDocument
+
+LANGUAGE_FIELDS = ("abbreviations", "synonyms", "stopwords", "smalltalk")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+@dataclass(frozen=True)
+class Language:
+    """Token rewrites applied to questions and knowledge text alike."""
+
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    synonyms: dict[str, str] = field(default_factory=dict)  # variant -> canonical
+    stopwords: frozenset[str] = frozenset()
+    smalltalk: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> words
+
+    def fingerprint(self) -> str:
+        return json.dumps(
+            [
+                sorted(self.abbreviations.items()),
+                sorted(self.synonyms.items()),
+                sorted(self.stopwords),
+                sorted((kind, sorted(words)) for kind, words in self.smalltalk.items()),
+            ]
+        )
+
+    def smalltalk_kind(self, tokens: list[str]) -> str | None:
+        """'greeting', 'thanks', ... when the message is only small talk."""
+        for kind, words in self.smalltalk.items():
+            if tokens and any(token in words for token in tokens):
+                return kind
+        return None
+
+
+def language_from_document(document: YamlDocument) -> tuple[Language, list[ValidationIssue]]:
+    """Build Language from synonyms.yaml, reporting every malformed field with its line."""
+    data = document.data or {}
+    issues: list[ValidationIssue] = []
+
+    def issue(path: tuple[int | str, ...], message: str) -> None:
+        field_name = ".".join(str(part) for part in path)
+        issues.append(
+            ValidationIssue(document.file, document.line_of(path), None, field_name, message)
+        )
+
+    if not isinstance(data, dict):
+        issue((), "must be a mapping with keys: " + ", ".join(LANGUAGE_FIELDS))
+        return Language(), issues
+    for key in data:
+        if key not in LANGUAGE_FIELDS:
+            issue((key,), "unknown field")
+
+    abbreviations: dict[str, str] = {}
+    for key, value in _mapping(data, "abbreviations", issue).items():
+        if not isinstance(value, str) or not value.strip():
+            issue(("abbreviations", key), "expansion must be a non-empty string")
+            continue
+        abbreviations[_fold(str(key))] = _fold(value)
+
+    synonyms: dict[str, str] = {}
+    for canonical, variants in _mapping(data, "synonyms", issue).items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            issue(("synonyms", canonical), "must be a list of words")
+            continue
+        for index, variant in enumerate(variants):
+            folded = _fold(variant)
+            if folded in synonyms and synonyms[folded] != _fold(str(canonical)):
+                issue(
+                    ("synonyms", canonical, index),
+                    f"{variant!r} is already a synonym of {synonyms[folded]!r}",
+                )
+            synonyms[folded] = _fold(str(canonical))
+
+    stopwords = data.get("stopwords", [])
+    if not isinstance(stopwords, list) or not all(isinstance(w, str) for w in stopwords):
+        issue(("stopwords",), "must be a list of words")
+        stopwords = []
+
+    smalltalk: dict[str, frozenset[str]] = {}
+    for kind, words in _mapping(data, "smalltalk", issue).items():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            issue(("smalltalk", kind), "must be a list of words")
+            continue
+        smalltalk[str(kind)] = frozenset(_fold(word) for word in words)
+
+    language = Language(
+        abbreviations=abbreviations,
+        synonyms=synonyms,
+        stopwords=frozenset(_fold(word) for word in stopwords),
+        smalltalk=smalltalk,
+    )
+    return language, issues
+
+
+def _mapping(data: dict[str, Any], key: str, issue: Any) -> dict[Any, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        issue((key,), "must be a mapping")
+        return {}
+    return value

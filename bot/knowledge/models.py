@@ -1,0 +1,113 @@
+"""The knowledge entry schema: one definition used by YAML files, moderators' edits and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from bot.knowledge.yamlsource import ValidationIssue
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_ID = 64
+MAX_TITLE = 100  # an autocomplete choice name holds at most 100 characters
+MAX_QUESTION = 200
+MAX_KEYWORD = 50
+MAX_ANSWER = 4000  # fits an embed description (4,096) and a modal text input (4,000)
+MAX_QUESTIONS = 60
+
+CATEGORIES: tuple[str, ...] = (
+    "roles",
+    "salaries",
+    "certifications",
+    "education",
+    "skills",
+    "roadmap",
+    "portfolio",
+    "networking",
+    "trends",
+    "glossary",
+    "community",
+)
+
+EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Entry(BaseModel):
+    """One topic the bot can answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: EntryId
+    title: Annotated[Text, StringConstraints(max_length=MAX_TITLE)]
+    category: str
+    questions: Annotated[
+        list[Annotated[Text, StringConstraints(max_length=MAX_QUESTION)]],
+        Field(min_length=1, max_length=MAX_QUESTIONS),
+    ]
+    keywords: list[Annotated[Text, StringConstraints(max_length=MAX_KEYWORD)]] = Field(
+        default_factory=list
+    )
+    answer: Annotated[Text, StringConstraints(max_length=MAX_ANSWER)]
+    related: list[EntryId] = Field(default_factory=list)
+    sources: list[Text] = Field(default_factory=list)
+    reviewed: dt.date | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r}; use one of: {', '.join(CATEGORIES)}")
+        return value
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data in the YAML file layout (no empty optional fields)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        return {key: value for key, value in data.items() if value != [] or key == "sources"}
+
+
+def validate_entry(
+    raw: Any, *, file: str, line_of: Any = None, path: tuple[int | str, ...] = ()
+) -> tuple[Entry | None, list[ValidationIssue]]:
+    """Validate one raw mapping; return the entry or issues naming file, line, id and field."""
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    entry_id = entry_id if isinstance(entry_id, str) else None
+    find_line = line_of or (lambda _path: 0)
+    if not isinstance(raw, dict):
+        return None, [ValidationIssue(file, find_line(path), None, None, "entry must be a mapping")]
+    try:
+        return Entry.model_validate(raw), []
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            field = ".".join(str(part) for part in loc) or None
+            issues.append(
+                ValidationIssue(file, find_line((*path, *loc)), entry_id, field, _readable(error))
+            )
+        return None, issues
+
+
+def _readable(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return f"too long: {len(error['input'])} characters, the limit is {limit}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} is not a kebab-case id (like 'ml-engineer')"
+    message = str(error["msg"])
+    return re.sub(r"^Value error, ", "", message)

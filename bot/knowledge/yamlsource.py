@@ -1,0 +1,104 @@
+"""Line-aware YAML loading, so every validation error can name file, line and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PathKey = tuple[int | str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class ValidationIssue:
+    """One problem in a data file, phrased for the person who has to fix it."""
+
+    file: str
+    line: int
+    entry_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        subject = ".".join(part for part in (self.entry_id, self.field) if part)
+        return f"{where}: {subject + ': ' if subject else ''}{self.message}"
+
+
+class DataFileError(Exception):
+    """Raised when data files are invalid; carries every issue found, not just the first."""
+
+    def __init__(self, issues: list[ValidationIssue]) -> None:
+        self.issues = sorted(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the 1-based line of every mapping key and sequence item."""
+
+    file: str
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+    duplicate_keys: list[tuple[PathKey, int]] = field(default_factory=list)
+
+    def line_of(self, path: PathKey) -> int:
+        """Line of the closest known ancestor of `path` (1 when nothing matches)."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+
+def parse_yaml(text: str, file: str) -> YamlDocument:
+    """Parse `text`; raise DataFileError naming the line when the YAML itself is broken."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DataFileError(
+            [ValidationIssue(file, line, None, None, f"invalid YAML: {problem}")]
+        ) from None
+    finally:
+        loader.dispose()
+    document = YamlDocument(file=file, data=data)
+    if node is not None:
+        _collect_lines(node, (), document)
+    return document
+
+
+def load_yaml_file(path: Path, display_name: str | None = None) -> YamlDocument:
+    """Read and parse one file; unreadable files become a DataFileError too."""
+    name = display_name or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(
+            [ValidationIssue(name, 0, None, None, f"cannot read file: {exc}")]
+        ) from None
+    return parse_yaml(text, name)
+
+
+def _collect_lines(node: yaml.Node, path: PathKey, document: YamlDocument) -> None:
+    document.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in seen:
+                document.duplicate_keys.append((child, key_node.start_mark.line + 1))
+            seen.add(key)
+            document.lines[child] = key_node.start_mark.line + 1
+            _collect_lines(value_node, child, document)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            document.lines[child] = item.start_mark.line + 1
+            _collect_lines(item, child, document)

@@ -15,9 +15,9 @@ from bot.matching.normalize import MAX_QUESTION_CHARS, Normalizer, question_sent
 class Thresholds:
     """Every tuning knob for the outcome decision, in one place (tuned on tests/data)."""
 
-    answer: float = 0.62  # best score needed to answer outright ...
-    margin: float = 0.04  # ... when it leads the runner-up by this much,
-    certain: float = 0.80  # ... or at any margin above this score
+    answer: float = 0.60  # best score needed to answer outright ...
+    margin: float = 0.02  # ... when it leads the runner-up by this much,
+    certain: float = 0.70  # ... or at any margin above this score
     suggest: float = 0.38  # below this nothing is close enough to suggest
     min_suggestions: int = 2
     max_suggestions: int = 5
@@ -80,7 +80,9 @@ class Matcher:
         if self.cache is None or self.cache.normalize.language != self.knowledge.language:
             self.cache = PreparedCache(Normalizer(self.knowledge.language))
         self.normalize = self.cache.normalize
-        self.index = SearchIndex(self.cache.get(entry) for entry in self.knowledge)
+        self.index = SearchIndex(
+            (self.cache.get(entry) for entry in self.knowledge), self.normalize.surface_forms()
+        )
 
     def rebuilt(self, knowledge: KnowledgeBase) -> Matcher:
         """A matcher for a changed base that reuses this one's prepared entries."""

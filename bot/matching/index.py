@@ -22,9 +22,11 @@ from bot.matching.normalize import Normalized, Normalizer
 TERM_WEIGHT = 0.7  # share of the term signal in the final score; the rest is fuzzy
 QUERY_COVERAGE_WEIGHT = 0.6  # inside the term signal: question covered vs. best doc covered
 FOCUS_WEIGHT = 0.6  # share of the question sentence in a long message with context
+EVIDENCE_NEEDED = 3.5  # summed IDF of matched words for full confidence (one rare word)
 RERANK_POOL = 40  # entries re-ranked with the fuzzy signal
-TYPO_MIN_LENGTH = 4  # shorter unknown words are not guessed at
+TYPO_MIN_LENGTH = 5  # shorter unknown words are not guessed at
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio needed to read an unknown word as a known term
+TYPO_FLOOR = 75.0  # a guessed term counts (ratio - floor) / (100 - floor) of a sure one
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ class PreparedCache:
 class SearchIndex:
     """Scores entries against a normalised question. Immutable once built."""
 
-    def __init__(self, prepared: Iterable[PreparedEntry]) -> None:
+    def __init__(
+        self, prepared: Iterable[PreparedEntry], surface_forms: dict[str, str] | None = None
+    ) -> None:
         self.items: list[PreparedEntry] = list(prepared)
         postings: dict[str, list[int]] = {}
         for position, item in enumerate(self.items):
@@ -88,7 +92,13 @@ class SearchIndex:
             term: math.log((size + 1) / (len(ids) + 0.5)) + 1 for term, ids in postings.items()
         }
         self.unknown_idf = math.log((size + 1) / 0.5) + 1
-        self.vocabulary = list(postings)
+        # Typos are matched against known terms and the words people use for them
+        # ("lerning" is closer to "learning" than to its canonical form "learn").
+        self.spellings = {term: term for term in postings}
+        for surface, term in (surface_forms or {}).items():
+            if term in postings:
+                self.spellings.setdefault(surface, term)
+        self.vocabulary = list(self.spellings)
         self.doc_weights = [
             tuple(sum(self.idf[term] for term in terms) for terms in item.doc_terms)
             for item in self.items
@@ -105,7 +115,7 @@ class SearchIndex:
         )
         if found is None:
             return None, 0.0
-        return found[0], found[1] / 100
+        return self.spellings[found[0]], (found[1] - TYPO_FLOOR) / (100 - TYPO_FLOOR)
 
     def _query(self, question: Normalized) -> _Query | None:
         words = list(dict.fromkeys(question.content))
@@ -143,7 +153,9 @@ class SearchIndex:
             query.query_weight * covered / query.total + (1 - query.query_weight) * best_doc
         )
         fuzzy = _best_fuzzy(query.text, item.docs)
-        return min(TERM_WEIGHT * term_score + (1 - TERM_WEIGHT) * fuzzy, 1.0)
+        # One common word ("jobs", "data") is too little evidence to answer with confidence.
+        evidence = min(1.0, covered / EVIDENCE_NEEDED) ** 0.5
+        return min(TERM_WEIGHT * term_score + (1 - TERM_WEIGHT) * fuzzy, 1.0) * evidence
 
     def search(
         self, question: Normalized, limit: int = 5, focus: Normalized | None = None
@@ -157,9 +169,7 @@ class SearchIndex:
             return []
         queries = [(q, w) for q, w in ((self._query(question), 1.0),) if q is not None]
         if focus is not None and (focused := self._query(focus)) is not None:
-            queries = [(q, w * (1 - FOCUS_WEIGHT)) for q, w in queries] + [
-                (focused, FOCUS_WEIGHT)
-            ]
+            queries = [(q, w * (1 - FOCUS_WEIGHT)) for q, w in queries] + [(focused, FOCUS_WEIGHT)]
         if not queries:
             return []
         coverages = [self._coverage(query) for query, _ in queries]

@@ -72,6 +72,15 @@ class Normalizer:
             self._cache[token] = result
         return result
 
+    def surface_forms(self) -> dict[str, str]:
+        """Single words people type -> the single term they normalise to (for typo lookup)."""
+        forms: dict[str, str] = {}
+        for word in [*self.language.synonyms, *self.language.abbreviations]:
+            rewritten = self._rewrite(word)
+            if len(rewritten) == 1 and len(word) >= 4:
+                forms[word] = rewritten[0]
+        return forms
+
     def __call__(self, text: str) -> Normalized:
         tokens: list[str] = []
         for raw in clean(text).split():

@@ -1,0 +1,97 @@
+"""Shared fixtures: the bundled knowledge base and fresh databases (SQLite, PostgreSQL).
+
+Every test that takes `db_url` runs once on SQLite and, when TEST_DATABASE_URL is set, once
+on PostgreSQL in a database of its own that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.db.engine import create_engine
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge.service import KnowledgeService
+from bot.services import Services, open_services
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = pytest.mark.skip(reason="TEST_DATABASE_URL is not set")
+    for item in items:
+        if "postgresql" in item.keywords and not TEST_DATABASE_URL:
+            item.add_marker(skip)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: needs TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def bundled_knowledge() -> KnowledgeBase:
+    return load_knowledge(BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture
+def knowledge_service(bundled_knowledge: KnowledgeBase) -> KnowledgeService:
+    return KnowledgeService(bundled_knowledge, BUNDLED_KNOWLEDGE)
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    assert TEST_DATABASE_URL
+    name = f"careerbot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(TEST_DATABASE_URL)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = make_url(TEST_DATABASE_URL).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    assert TEST_DATABASE_URL
+    admin = create_engine(TEST_DATABASE_URL)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database URL (no tables yet), on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'careerbot.sqlite3'}"
+        return
+    url, name = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, knowledge_dir=BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, knowledge_service: KnowledgeService
+) -> AsyncIterator[Services]:
+    """Migrated database plus every service, as the bot and the terminal chat get them."""
+    opened = await open_services(settings, knowledge=knowledge_service)
+    try:
+        yield opened
+    finally:
+        await opened.close()

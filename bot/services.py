@@ -12,6 +12,7 @@ from bot.ask import AskService
 from bot.config import Settings
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
 from bot.db.engine import session_factory as make_session_factory
+from bot.guild_settings import GuildSettingsService
 from bot.knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Services:
     sessions: async_sessionmaker
     knowledge: KnowledgeService
     ask: AskService
+    guild_settings: GuildSettingsService
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -56,4 +58,5 @@ async def open_services(
         sessions=sessions,
         knowledge=knowledge,
         ask=AskService(knowledge, sessions),
+        guild_settings=GuildSettingsService(sessions),
     )

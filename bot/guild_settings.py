@@ -1,0 +1,65 @@
+"""Per-server settings (ask channel, moderator role), cached so messages cost no query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.db.models import GuildSettings, utcnow
+from bot.db.upsert import upsert
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    guild_id: int
+    ask_channel_id: int | None = None
+    mod_role_id: int | None = None
+
+
+class GuildSettingsService:
+    """Reads and writes guild_settings, caching reads (writes in this process refresh it)."""
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self.sessions = sessions
+        self._cache: dict[int, ServerSettings] = {}
+
+    async def get(self, guild_id: int) -> ServerSettings:
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
+        async with self.sessions() as session:
+            row = await session.get(GuildSettings, guild_id)
+        settings = ServerSettings(
+            guild_id,
+            row.ask_channel_id if row else None,
+            row.mod_role_id if row else None,
+        )
+        self._cache[guild_id] = settings
+        return settings
+
+    async def set_ask_channel(self, guild_id: int, channel_id: int | None) -> ServerSettings:
+        return await self._set(guild_id, ask_channel_id=channel_id)
+
+    async def set_mod_role(self, guild_id: int, role_id: int | None) -> ServerSettings:
+        return await self._set(guild_id, mod_role_id=role_id)
+
+    async def _set(self, guild_id: int, **values: int | None) -> ServerSettings:
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            await upsert(
+                session,
+                GuildSettings,
+                {"guild_id": guild_id, "updated_at": now, **values},
+                ("guild_id",),
+                {**values, "updated_at": now},
+            )
+        self._cache.pop(guild_id, None)
+        return await self.get(guild_id)
+
+    def forget(self, guild_id: int | None = None) -> None:
+        """Drop cached settings (all servers when guild_id is None)."""
+        if guild_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(guild_id, None)

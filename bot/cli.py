@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,8 +62,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    interactive = args.command != "run" or not settings.discord_token
+    quiet = interactive and "LOG_LEVEL" not in os.environ  # keep the chat screen clean
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level="WARNING" if quiet else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         return _dispatch(args, settings)

@@ -8,4 +8,4 @@ COPY knowledge ./knowledge
 COPY migrations ./migrations
 RUN useradd --create-home careerbot
 USER careerbot
-CMD ["careerbot", "run"]
+CMD ["careerbot", "run", "--discord"]

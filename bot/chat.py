@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.models import Entry
 from bot.matching.engine import Outcome
+from bot.roadmap.chat_commands import register_roadmap_commands
 from bot.services import Services
 from bot.textformat import entry_text, result_text, wrap
 
@@ -35,6 +36,7 @@ class ChatSession:
         self.register("help", self._help, "/help", "this list")
         self.register("topics", self._topics, "/topics [category]", "browse topics")
         self.register("topic", self._topic, "/topic ID", "show one topic")
+        register_roadmap_commands(self)
         self.register("quit", self._quit, "/quit", "leave (Ctrl-D works too)")
 
     def register(self, name: str, handler: Handler, usage: str, summary: str) -> None:

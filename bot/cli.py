@@ -1,4 +1,4 @@
-"""`careerbot` command line: run, chat, ask, kb, db."""
+"""`careerbot` command line: run, sync, chat, ask, kb, db, mydata."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot.config import Settings, SettingsError
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
+from bot.kbcli import LAYER_COMMANDS, add_layer_commands, run_layer_command
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.yamlsource import DataFileError
 from bot.matching.engine import Matcher, MatchResult
+from bot.roadmap.tracks import load_tracks
 from bot.textformat import result_text
 
 EXIT_INVALID = 1
@@ -26,7 +28,13 @@ EXIT_CONFIG = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careerbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="the Discord bot with DISCORD_TOKEN, else the terminal chat")
+    run = commands.add_parser(
+        "run", help="the Discord bot with DISCORD_TOKEN, else the terminal chat"
+    )
+    run.add_argument(
+        "--discord", action="store_true", help="the Discord bot only: fail without DISCORD_TOKEN"
+    )
+    commands.add_parser("sync", help="register the slash commands (DEV_GUILD_ID or global)")
     commands.add_parser("chat", help="talk to CareerBot in this terminal")
 
     ask = commands.add_parser("ask", help="answer a question and exit")
@@ -40,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", nargs="?", type=Path, help="knowledge directory")
     dump = kb.add_parser("dump", help="print every entry")
     dump.add_argument("--json", action="store_true", required=True)
+    add_layer_commands(kb)  # per-server: add, edit, alias, ... --guild ID
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -48,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
         "revision", nargs="?", default="head"
     )
     db.add_parser("downgrade", help="migrate back to REVISION").add_argument("revision")
+
+    mydata = commands.add_parser("mydata", help="one user's stored data").add_subparsers(
+        dest="mydata_command", required=True
+    )
+    mydata.add_parser("export", help="print it as JSON").add_argument("user_id", type=int)
+    erase = mydata.add_parser("delete", help="delete all of it")
+    erase.add_argument("user_id", type=int)
+    erase.add_argument("--yes", action="store_true", help="really delete")
     return parser
 
 
@@ -83,34 +100,55 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "kb" and args.kb_command in LAYER_COMMANDS:
+        return asyncio.run(run_layer_command(args, settings))
     if args.command == "kb":
         return _kb(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
     if args.command == "db":
         return asyncio.run(_db(args, settings))
-    if args.command == "run" and settings.discord_token:
-        print(
-            "careerbot: the Discord front end is not built yet; unset DISCORD_TOKEN to chat "
-            "in the terminal.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
+    if args.command == "mydata":
+        return asyncio.run(_mydata(args, settings))
+    if args.command == "sync" or (
+        args.command == "run" and (settings.discord_token or args.discord)
+    ):
+        from bot.discord.runner import run_discord
+
+        return run_discord(settings, sync=args.command == "sync")
     return asyncio.run(_chat(settings))
 
 
 def _kb(args: argparse.Namespace, settings: Settings) -> int:
     directory = getattr(args, "path", None) or settings.knowledge_dir
-    knowledge = load_knowledge(directory)
     if args.kb_command == "validate":
-        print(
-            f"{directory}: OK, {len(knowledge)} entries in {len(knowledge.categories())} categories"
-        )
-        return 0
+        return _validate(directory)
+    knowledge = load_knowledge(directory)
     fields = ("id", "title", "category", "questions", "keywords", "answer")
     rows = [{name: getattr(entry, name) for name in fields} for entry in knowledge]
     json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
     print()
+    return 0
+
+
+def _validate(directory: Path) -> int:
+    """Knowledge and roadmap tracks together, so one run lists every problem in both."""
+    issues = []
+    knowledge = None
+    try:
+        knowledge = load_knowledge(directory)
+    except DataFileError as exc:
+        issues += exc.issues
+    try:
+        tracks = load_tracks(directory / "roadmaps", knowledge)  # None: skip `learn` checks
+    except DataFileError as exc:
+        issues += exc.issues
+    if issues or knowledge is None:
+        raise DataFileError(issues)
+    print(
+        f"{directory}: OK, {len(knowledge)} entries in {len(knowledge.categories())} categories, "
+        f"{len(tracks)} roadmap tracks"
+    )
     return 0
 
 
@@ -148,6 +186,38 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"{redact(settings.database_url)}: {args.db_command} to {args.revision} done")
+    return 0
+
+
+async def _mydata(args: argparse.Namespace, settings: Settings) -> int:
+    """Operator side of /mydata: export prints JSON to stdout; delete needs --yes."""
+    from bot.db.engine import session_factory
+    from bot.roadmap.service import RoadmapService
+    from bot.roadmap.tracks import TrackSet
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        service = RoadmapService(TrackSet(), session_factory(engine))
+        if args.mydata_command == "export":
+            data = await service.export_user(args.user_id)
+            json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+            print()
+            return 0
+        if not args.yes:
+            data = await service.export_user(args.user_id)
+            found = ", ".join(
+                f"{table} {len(rows)}" for table, rows in data.items() if isinstance(rows, list)
+            )
+            print(
+                f"careerbot: would delete user {args.user_id} ({found}); add --yes", file=sys.stderr
+            )
+            return EXIT_CONFIG
+        counts = await service.delete_user(args.user_id)
+    finally:
+        await engine.dispose()
+    summary = ", ".join(f"{table} {count}" for table, count in counts.items())
+    print(f"deleted user {args.user_id}: {summary} (kb_revisions rows are kept, author removed)")
     return 0
 
 

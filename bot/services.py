@@ -12,8 +12,13 @@ from bot.ask import AskService
 from bot.config import Settings
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
 from bot.db.engine import session_factory as make_session_factory
+from bot.feedback import FeedbackService
 from bot.guild_settings import GuildSettingsService
+from bot.insights import InsightsService
+from bot.knowledge.moderation import ModerationService
 from bot.knowledge.service import KnowledgeService
+from bot.roadmap.service import RoadmapService
+from bot.roadmap.tracks import load_tracks
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,10 @@ class Services:
     knowledge: KnowledgeService
     ask: AskService
     guild_settings: GuildSettingsService
+    feedback: FeedbackService
+    roadmaps: RoadmapService
+    moderation: ModerationService
+    insights: InsightsService
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -38,6 +47,8 @@ async def open_services(
 ) -> Services:
     """Load knowledge (raises DataFileError), connect and migrate (raises DatabaseUnavailable)."""
     knowledge = knowledge or KnowledgeService.from_directory(settings.knowledge_dir)
+    roadmaps_dir = settings.knowledge_dir / "roadmaps"
+    tracks = load_tracks(roadmaps_dir, knowledge.base)  # raises DataFileError, like knowledge
     engine = create_engine(settings.database_url)
     try:
         if upgrade:
@@ -52,6 +63,7 @@ async def open_services(
         await engine.dispose()
         raise DatabaseUnavailable(describe_failure(settings.database_url, exc)) from None
     sessions = make_session_factory(engine)
+    knowledge.attach_database(sessions, settings.kb_sync_seconds)  # per-server layers
     return Services(
         settings=settings,
         engine=engine,
@@ -59,4 +71,8 @@ async def open_services(
         knowledge=knowledge,
         ask=AskService(knowledge, sessions),
         guild_settings=GuildSettingsService(sessions),
+        feedback=FeedbackService(sessions),
+        roadmaps=RoadmapService(tracks, sessions, knowledge, roadmaps_dir),
+        moderation=ModerationService(knowledge, sessions),
+        insights=InsightsService(knowledge, sessions),
     )

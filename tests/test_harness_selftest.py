@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -38,11 +39,16 @@ class AskView(discord.ui.View):
 
 class SuggestModal(discord.ui.Modal, title="Suggest a topic"):
     topic = discord.ui.TextInput(label="Topic", custom_id="suggest:topic", max_length=100)
-    details = discord.ui.TextInput(label="Details", custom_id="suggest:details",
-                                   style=discord.TextStyle.paragraph)
-    level = discord.ui.Label(text="Level", component=discord.ui.Select(
-        custom_id="suggest:level", options=[discord.SelectOption(label="beginner"),
-                                            discord.SelectOption(label="expert")]))
+    details = discord.ui.TextInput(
+        label="Details", custom_id="suggest:details", style=discord.TextStyle.paragraph
+    )
+    level = discord.ui.Label(
+        text="Level",
+        component=discord.ui.Select(
+            custom_id="suggest:level",
+            options=[discord.SelectOption(label="beginner"), discord.SelectOption(label="expert")],
+        ),
+    )
 
     def __init__(self, log: list[str]) -> None:
         super().__init__(custom_id="suggest")
@@ -71,8 +77,9 @@ class SampleBot(commands.Bot):
         async def ask(interaction: Click, question: str) -> None:
             embed = discord.Embed(title="Answer", description=f"You asked: {question}")
             none = discord.AllowedMentions.none()
-            await interaction.response.send_message(embed=embed, view=AskView(self.log),
-                                                    allowed_mentions=none)
+            await interaction.response.send_message(
+                embed=embed, view=AskView(self.log), allowed_mentions=none
+            )
 
         @ask.autocomplete("question")
         async def ask_complete(interaction: Click, current: str) -> list[app_commands.Choice[str]]:
@@ -104,6 +111,7 @@ class SampleBot(commands.Bot):
                 self.log.append("voted")
                 await click.response.defer()  # type 6: deferred update of the clicked message
                 await click.edit_original_response(content="Vote! (1 vote)")
+
             button.callback = on_click  # type: ignore[method-assign]
             view.add_item(button)
             await interaction.response.send_message("Vote!", view=view)
@@ -118,6 +126,7 @@ class SampleBot(commands.Bot):
         async def add(interaction: Click, name: str, weight: int = 1) -> None:
             content = f"added {name} x{weight} by {interaction.user.name}"
             await interaction.response.send_message(content)
+
         tree.add_command(kb)
 
     async def setup_hook(self) -> None:
@@ -204,8 +213,10 @@ async def test_persistent_view_on_message_from_before_restart() -> None:
 async def test_autocomplete_choices() -> None:
     async with run_bot(SampleBot) as h:
         choices = await h.autocomplete("ask", "question", question="pyth")
-        assert choices == [{"name": "python basics", "value": "python basics"},
-                           {"name": "python async", "value": "python async"}]
+        assert choices == [
+            {"name": "python basics", "value": "python basics"},
+            {"name": "python async", "value": "python async"},
+        ]
         assert h.fake.of_kind("callback")[0].status == 204
 
 
@@ -230,13 +241,18 @@ async def test_modal_open_and_submit() -> None:
         modal = ex.response["data"]
         assert modal["custom_id"] == "suggest" and modal["title"] == "Suggest a topic"
         assert [c["type"] for c in modal["components"]] == [1, 1, 18]  # 2 inputs, labelled select
-        fields = {"suggest:topic": "Rust", "suggest:details": "ownership",
-                  "suggest:level": ["expert"]}
+        fields = {
+            "suggest:topic": "Rust",
+            "suggest:details": "ownership",
+            "suggest:level": ["expert"],
+        }
         sub = await h.submit_modal(fields)
         select = {"type": 3, "custom_id": "suggest:level", "values": ["expert"]}
         assert sub.payload["data"]["components"][2] == {"type": 18, "component": select}
-        assert sub.response == {"type": 4, "data": {
-            "tts": False, "content": "Suggestion received: Rust", "flags": 64}}
+        assert sub.response == {
+            "type": 4,
+            "data": {"tts": False, "content": "Suggestion received: Rust", "flags": 64},
+        }
         assert h.bot.log == ["Rust|ownership|expert"]
 
 
@@ -285,8 +301,9 @@ async def test_bot_exception_fails_fast_with_the_error() -> None:
 async def test_low_level_dispatch_and_unknown_routes() -> None:
     bob = make_user("bob")
     async with run_bot(SampleBot, strict=False) as h:
-        payload = make_slash_interaction("ask", {"question": "raw"}, user=bob, guild=h.guild,
-                                         command=h.fake.find_command("ask"))
+        payload = make_slash_interaction(
+            "ask", {"question": "raw"}, user=bob, guild=h.guild, command=h.fake.find_command("ask")
+        )
         await h.fake.dispatch("INTERACTION_CREATE", payload)
         rec = await h.fake.wait_for(lambda r: r.kind == "callback")
         assert rec.response["interaction"]["id"] == payload["id"]
@@ -295,3 +312,20 @@ async def test_low_level_dispatch_and_unknown_routes() -> None:
         with pytest.raises(discord.NotFound):
             await h.bot.http.request(Route("GET", "/guilds/{guild_id}/bans", guild_id=1))
         assert [r.path for r in h.fake.unhandled] == ["/api/v10/guilds/1/bans"]
+
+
+async def test_size_limits_and_wrong_token_answered_like_discord() -> None:
+    async with run_bot(SampleBot) as h:
+        route = Route(
+            "POST", "/channels/{channel_id}/messages", channel_id=h.guild["channels"][0]["id"]
+        )
+        with pytest.raises(discord.HTTPException) as too_long:
+            await h.bot.http.request(route, json={"content": "x" * 2001})
+        assert (too_long.value.status, too_long.value.code) == (400, 50035)
+        assert "content has 2001 > 2000 chars" in str(too_long.value)
+        async with aiohttp.ClientSession() as session:
+            me = await session.get(
+                h.fake.api_base + "/users/@me", headers={"Authorization": "Bot wrong-token"}
+            )
+            assert me.status == 401
+        assert [r.kind for r in h.fake.requests[-2:]] == ["channel_message", "unauthorized"]

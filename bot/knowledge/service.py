@@ -6,7 +6,10 @@ import asyncio
 import logging
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.guildcache import GuildLayers, GuildView
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
 from bot.knowledge.yamlsource import DataFileError
@@ -16,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class KnowledgeService:
-    """Holds the bundled base and its matcher; swaps both atomically on reload."""
+    """Holds the bundled base and its matcher (swapped atomically on reload), and, once a
+    database is attached, each server's layer over it (see bot/knowledge/guildcache.py)."""
 
     def __init__(
         self,
@@ -28,6 +32,29 @@ class KnowledgeService:
         self.thresholds = thresholds or Thresholds()
         self._base = knowledge
         self._matcher = Matcher(knowledge, self.thresholds)
+        self._layers: GuildLayers | None = None
+
+    def attach_database(self, sessions: async_sessionmaker, sync_seconds: float = 1.0) -> None:
+        """Serve server layers from this database, checking for changes every sync_seconds."""
+        self._layers = GuildLayers(sessions, sync_seconds)
+
+    async def view_for(self, guild_id: int | None) -> GuildView | None:
+        """The server's layer view, None without a database or a server."""
+        if self._layers is None or not guild_id:
+            return None
+        return await self._layers.view(guild_id, self._matcher)
+
+    def cached_view(self, guild_id: int | None) -> GuildView | None:
+        """The last view of a server without touching the database (autocomplete)."""
+        if self._layers is None or not guild_id:
+            return None
+        view = self._layers.cached(guild_id)
+        return view if view is not None and view.bundled is self._matcher else None
+
+    def invalidate(self, guild_id: int) -> None:
+        """A server's layer changed in this process: the next question re-reads it."""
+        if self._layers is not None:
+            self._layers.invalidate(guild_id)
 
     @classmethod
     def from_directory(cls, directory: Path) -> KnowledgeService:
@@ -38,12 +65,14 @@ class KnowledgeService:
         return self._base
 
     async def knowledge_for(self, guild_id: int | None) -> KnowledgeBase:
-        """The entries a server sees."""
-        return self._base
+        """The entries a server sees: the bundled base with its layer applied."""
+        view = await self.view_for(guild_id)
+        return view.knowledge if view is not None else self._base
 
     async def matcher_for(self, guild_id: int | None) -> Matcher:
-        """The matcher for what a server sees; built once per knowledge version."""
-        return self._matcher
+        """The matcher for what a server sees; rebuilt only when its layer version changes."""
+        view = await self.view_for(guild_id)
+        return view.matcher if view is not None else self._matcher
 
     async def entry(self, guild_id: int | None, entry_id: str) -> Entry | None:
         return (await self.knowledge_for(guild_id)).get(entry_id)

@@ -24,10 +24,13 @@ Example (pytest-asyncio)::
             await h.settle()                         # bot handlers done: now assert bot state
 
 * ``run_bot(bot, guilds=None, user=None, guild_ready_timeout=0.02, strict=True)`` -- async
-  context manager yielding a ``BotHarness`` (``.fake``, ``.bot``, ``.guild``, ``.user``) with
+  context manager yielding a ``BotHarness`` (``.fake``, ``.bot``, ``.guild``, ``.user``; on exit
+  it settles, up to 1 s, so handler work such as a database write ends inside the test) with
   ``slash``, ``autocomplete``, ``click``, ``submit_modal`` and ``send_message``; all but
-  autocomplete (which returns the choices) return an ``Exchange``. ``dm=True`` acts in a DM.
-  ``settle()`` waits until the bot got every event and its handler tasks are done. A logged bot
+  autocomplete (which returns the choices) return an ``Exchange``. ``dm=True`` acts in a DM;
+  an option named like a helper keyword (e.g. ``channel``) goes in ``slash(..., values={})``.
+  ``settle()`` waits until the bot got every event and its handler tasks are done (also for an
+  ``AutoShardedClient``, whose websockets live on its shards). A logged bot
   exception makes a pending wait fail at once, with the traceback's exception in the message.
 * ``Exchange``: ``.payload`` (the dispatched event), ``.response`` (callback body),
   ``.followups``, ``.edits``, ``.messages``, ``.requests``, ``await .wait(kind, n=1)``.
@@ -46,8 +49,17 @@ and 7, a resource without message for 9, only ``interaction`` for 6, 204 for 8),
 second callback for one interaction gets 400 (code 40060). The first follow-up after a type 5
 defer fills in the loading message and keeps the defer's flags, as on Discord. JSON goes out
 with ``Content-Type: application/json`` exactly; discord.py decodes nothing else.
+
+Also as on Discord: a request with another bot token gets 401 (discord.py's login raises
+``LoginFailure``); IDENTIFY asking for a privileged intent missing from
+``FakeDiscord(privileged_intents=...)`` (default: all enabled) is closed with 4014 (discord.py
+raises ``PrivilegedIntentsRequired``); without the Message Content intent, MESSAGE_CREATE/UPDATE
+in servers arrive with empty content, embeds, attachments and components unless they mention
+the bot; a message body breaking a size limit (``limits.problems``: content, embeds, components)
+gets 400 "Invalid Form Body".
 """
 
+from . import limits
 from .fake import FakeDiscord, Recorded
 from .payloads import (
     APP_ID,
@@ -67,8 +79,24 @@ from .payloads import (
 from .runner import BotHarness, Exchange, redirect_discord, run_bot
 
 __all__ = [
-    "APP_ID", "BotHarness", "Exchange", "FakeDiscord", "Recorded", "make_autocomplete_interaction",
-    "make_channel", "make_component_interaction", "make_dm_channel", "make_guild", "make_member",
-    "make_message", "make_modal_submit", "make_role", "make_slash_interaction", "make_user",
-    "redirect_discord", "run_bot", "snowflake",
+    "APP_ID",
+    "BotHarness",
+    "Exchange",
+    "FakeDiscord",
+    "Recorded",
+    "limits",
+    "make_autocomplete_interaction",
+    "make_channel",
+    "make_component_interaction",
+    "make_dm_channel",
+    "make_guild",
+    "make_member",
+    "make_message",
+    "make_modal_submit",
+    "make_role",
+    "make_slash_interaction",
+    "make_user",
+    "redirect_discord",
+    "run_bot",
+    "snowflake",
 ]

@@ -13,17 +13,21 @@ from typing import Any
 import yarl
 from aiohttp import WSMsgType, web
 
+from . import limits
 from .payloads import APP_ID, Payload, make_dm_channel, make_member, make_user, now_iso, snowflake
 
 Args = dict[str, str]
 Handler = Callable[["Recorded", Args], Awaitable[web.Response]]
 LOADING, EPHEMERAL = 128, 64
+MESSAGE_CONTENT = 1 << 15  # the privileged intents, as bits of IDENTIFY's "intents"
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | MESSAGE_CONTENT  # members, presences, content
 
 
 @dataclass
 class Recorded:
     """One HTTP request of the bot. `kind` names the route (callback, followup, channel_message,
-    edit, sync, ...; "unknown" if unhandled); `response` is the JSON the fake answered."""
+    edit, sync, ...; "unauthorized" for a wrong token; "unknown" if unhandled); `response` is
+    the JSON the fake answered."""
 
     method: str
     path: str
@@ -52,13 +56,24 @@ def _empty() -> web.Response:
 class FakeDiscord:
     """REST under /api/v10 and a gateway at /gateway on 127.0.0.1 (random port)."""
 
-    def __init__(self, *, guilds: list[Payload] | None = None, bot_user: Payload | None = None,
-                 application_id: str = APP_ID, token: str = "fake-bot-token",
-                 heartbeat_interval: int = 41250) -> None:
+    def __init__(
+        self,
+        *,
+        guilds: list[Payload] | None = None,
+        bot_user: Payload | None = None,
+        application_id: str = APP_ID,
+        token: str = "fake-bot-token",
+        heartbeat_interval: int = 41250,
+        privileged_intents: int = PRIVILEGED_INTENTS,
+    ) -> None:
         self.application_id, self.token = application_id, token
         self.bot_user = bot_user or make_user("CareerBot", id=application_id, bot=True)
         self.guilds = list(guilds or [])
         self.heartbeat_interval = heartbeat_interval
+        # privileged intents enabled for the app ("Developer Portal"); IDENTIFY asking for others
+        # is closed with 4014, as Discord does
+        self.privileged_intents = privileged_intents
+        self.intents: int | None = None  # what the bot identified with
         self.requests: list[Recorded] = []
         self.gateway_received: list[Payload] = []  # every payload the bot sent on the websocket
         self.commands: dict[str | None, list[Payload]] = {}  # guild id (None: global) -> synced
@@ -87,8 +102,12 @@ class FakeDiscord:
             ("PUT", cmds, "sync", self._put_commands),
             ("POST", cmds, "command", self._post_command),
             ("GET", cmds, "commands", self._get_commands),
-            ("POST", api + r"/interactions/(?P<iid>\d+)/(?P<token>[^/]+)/callback", "callback",
-             self._callback),
+            (
+                "POST",
+                api + r"/interactions/(?P<iid>\d+)/(?P<token>[^/]+)/callback",
+                "callback",
+                self._callback,
+            ),
             ("POST", hook, "followup", self._followup),
             ("GET", hook + msg_id, "get_message", self._get_message),
             ("PATCH", hook + msg_id, "edit", self._edit),
@@ -165,11 +184,14 @@ class FakeDiscord:
         cmds = (c for s in scopes for c in self.commands.get(s, []))
         return next((c for c in cmds if c["name"] == name), None)
 
-    async def wait_for(self, predicate: Callable[[Recorded], bool], *, timeout: float = 2.0,
-                       start: int = 0) -> Recorded:
+    async def wait_for(
+        self, predicate: Callable[[Recorded], bool], *, timeout: float = 2.0, start: int = 0
+    ) -> Recorded:
         """The first request from index `start` on that matches `predicate`, waiting if needed."""
+
         def match() -> Recorded | None:
             return next((r for r in self.requests[start:] if predicate(r)), None)
+
         try:
             async with asyncio.timeout(timeout), self._changed:
                 await self._changed.wait_for(lambda: match() is not None)
@@ -191,6 +213,8 @@ class FakeDiscord:
             raise RuntimeError("no gateway connection")
         if event == "INTERACTION_CREATE":
             self.interactions[data["id"]] = data
+        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE"):
+            data = self._visible_content(data)
         self._seq += 1
         await self._ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
         return self._seq
@@ -208,28 +232,58 @@ class FakeDiscord:
             if op == 1:  # heartbeat
                 await ws.send_json({"op": 11, "d": None})
             elif op == 2:  # identify
+                self.intents = d["intents"]
+                if d["intents"] & PRIVILEGED_INTENTS & ~self.privileged_intents:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 await self._ready()
             elif op == 6:  # resume
                 await self.dispatch("RESUMED", {})
             elif op == 8:  # request guild members (only with the members intent)
                 guild = next(g for g in self.guilds if g["id"] == str(d["guild_id"]))
-                await self.dispatch("GUILD_MEMBERS_CHUNK", {
-                    "guild_id": guild["id"], "members": guild["members"], "chunk_index": 0,
-                    "chunk_count": 1, "nonce": d.get("nonce")})
+                await self.dispatch(
+                    "GUILD_MEMBERS_CHUNK",
+                    {
+                        "guild_id": guild["id"],
+                        "members": guild["members"],
+                        "chunk_index": 0,
+                        "chunk_count": 1,
+                        "nonce": d.get("nonce"),
+                    },
+                )
         return ws
 
+    def _visible_content(self, msg: Payload) -> Payload:
+        """Without the Message Content intent Discord blanks content, embeds, attachments and
+        components, except in DMs, messages that mention the bot and the bot's own messages."""
+        if self.intents is None or self.intents & MESSAGE_CONTENT or "guild_id" not in msg:
+            return msg
+        me = self.bot_user["id"]
+        if msg["author"]["id"] == me or any(u["id"] == me for u in msg.get("mentions", [])):
+            return msg
+        return {**msg, "content": "", "embeds": [], "attachments": [], "components": []}
+
     async def _ready(self) -> None:
-        await self.dispatch("READY", {
-            "v": 10, "user": self.bot_user, "session_id": "fake-session", "shard": [0, 1],
-            "resume_gateway_url": str(self.gateway_url), "private_channels": [],
-            "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
-            "application": {"id": self.application_id, "flags": 0}})
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "session_id": "fake-session",
+                "shard": [0, 1],
+                "resume_gateway_url": str(self.gateway_url),
+                "private_channels": [],
+                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+                "application": {"id": self.application_id, "flags": 0},
+            },
+        )
         for guild in self.guilds:
             members = guild["members"]
             if all(m["user"]["id"] != self.bot_user["id"] for m in members):
                 members = [*members, make_member(self.bot_user)]
-            await self.dispatch("GUILD_CREATE", {**guild, "members": members,
-                                                 "member_count": len(members)})
+            await self.dispatch(
+                "GUILD_CREATE", {**guild, "members": members, "member_count": len(members)}
+            )
 
     # ---- HTTP ------------------------------------------------------------------------------
     async def _http(self, request: web.Request) -> web.StreamResponse:
@@ -244,13 +298,12 @@ class FakeDiscord:
         elif raw := await request.read():
             body = json.loads(raw)
         rec = Recorded(request.method, request.path, dict(request.query), body, files)
-        for method, pattern, kind, handler in self._routes:
-            if method == request.method and (m := pattern.match(request.path)):
-                rec.kind = kind
-                resp = await handler(rec, {k: v for k, v in m.groupdict().items() if v})
-                break
+        auth = request.headers.get("Authorization")
+        if auth is not None and auth != f"Bot {self.token}":  # Discord: a wrong token gets 401
+            rec.kind = "unauthorized"
+            resp = _json({"message": "401: Unauthorized", "code": 0}, 401)
         else:
-            resp = _error(f"FakeDiscord: unhandled route {request.method} {request.path}", 0)
+            resp = await self._route(rec, request.method)
         rec.status = resp.status
         rec.response = json.loads(resp.body) if isinstance(resp.body, bytes) else None
         async with self._changed:
@@ -258,15 +311,48 @@ class FakeDiscord:
             self._changed.notify_all()
         return resp
 
+    async def _route(self, rec: Recorded, method: str) -> web.Response:
+        for method_, pattern, kind, handler in self._routes:
+            if method_ == method and (m := pattern.match(rec.path)):
+                rec.kind = kind
+                if found := self._limit_problems(rec):  # Discord's error shape, one entry each
+                    errors = {"_errors": [{"code": "LIMIT", "message": f} for f in found]}
+                    return _json(
+                        {"message": "Invalid Form Body", "code": 50035, "errors": {"body": errors}},
+                        400,
+                    )
+                return await handler(rec, {k: v for k, v in m.groupdict().items() if v})
+        return _error(f"FakeDiscord: unhandled route {method} {rec.path}", 0)
+
+    @staticmethod
+    def _limit_problems(rec: Recorded) -> list[str]:
+        """Size limits of a message body (see limits.py); Discord answers 400 to a broken one."""
+        body = rec.json if isinstance(rec.json, dict) else None
+        if rec.kind == "callback" and body is not None:
+            body = body.get("data") if body.get("type") in (4, 7) else None
+        elif rec.kind not in ("followup", "channel_message", "edit"):
+            body = None
+        return limits.problems(body)
+
     def _static(self, value: Callable[[], Any] | None) -> Handler:
         async def handler(rec: Recorded, args: Args) -> web.Response:
             return _json(value()) if value is not None else _empty()
+
         return handler
 
     def _app_info(self) -> Payload:
-        return {"id": self.application_id, "name": self.bot_user["username"], "description": "",
-                "icon": None, "bot_public": True, "bot_require_code_grant": False, "flags": 0,
-                "verify_key": "0" * 64, "owner": make_user("app-owner"), "team": None}
+        return {
+            "id": self.application_id,
+            "name": self.bot_user["username"],
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "flags": 0,
+            "verify_key": "0" * 64,
+            "owner": make_user("app-owner"),
+            "team": None,
+        }
 
     async def _gateway_info(self, rec: Recorded, args: Args) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
@@ -290,8 +376,15 @@ class FakeDiscord:
 
     # ---- application commands --------------------------------------------------------------
     def _store_command(self, data: Payload, guild: str | None, old: Payload | None) -> Payload:
-        cmd = {"description": "", "type": 1, "options": [], **data, "version": snowflake(),
-               "application_id": self.application_id, "id": old["id"] if old else snowflake()}
+        cmd = {
+            "description": "",
+            "type": 1,
+            "options": [],
+            **data,
+            "version": snowflake(),
+            "application_id": self.application_id,
+            "id": old["id"] if old else snowflake(),
+        }
         return {**cmd, "guild_id": guild} if guild else cmd
 
     async def _put_commands(self, rec: Recorded, args: Args) -> web.Response:
@@ -311,22 +404,50 @@ class FakeDiscord:
         return _json(self.commands.get(args.get("guild"), []))
 
     # ---- messages --------------------------------------------------------------------------
-    def _new_message(self, channel_id: str, rec: Recorded, body: Payload | None, *, flags: int = 0,
-                     type_: int = 0, interaction: Payload | None = None) -> Payload:
+    def _new_message(
+        self,
+        channel_id: str,
+        rec: Recorded,
+        body: Payload | None,
+        *,
+        flags: int = 0,
+        type_: int = 0,
+        interaction: Payload | None = None,
+    ) -> Payload:
         msg: Payload = {
-            "id": snowflake(), "channel_id": channel_id, "author": self.bot_user, "content": "",
-            "embeds": [], "components": [], "attachments": [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": now_iso(),
-            "edited_timestamp": None, "type": type_, "flags": flags}
+            "id": snowflake(),
+            "channel_id": channel_id,
+            "author": self.bot_user,
+            "content": "",
+            "embeds": [],
+            "components": [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "type": type_,
+            "flags": flags,
+        }
         if guild_id := self.channels.get(channel_id, {}).get("guild_id"):
             msg["guild_id"] = guild_id
         if interaction is not None:
             user = interaction.get("member", {}).get("user") or interaction["user"]
             owners = interaction["authorizing_integration_owners"]
-            meta = {"id": interaction["id"], "type": interaction["type"], "user": user,
-                    "authorizing_integration_owners": owners}
-            msg.update(webhook_id=self.application_id, application_id=self.application_id,
-                       interaction_metadata=meta)
+            meta = {
+                "id": interaction["id"],
+                "type": interaction["type"],
+                "user": user,
+                "authorizing_integration_owners": owners,
+            }
+            msg.update(
+                webhook_id=self.application_id,
+                application_id=self.application_id,
+                interaction_metadata=meta,
+            )
         self._apply(msg, body, rec.files)
         self.messages[msg["id"]] = msg
         return msg
@@ -343,8 +464,15 @@ class FakeDiscord:
             kept = {str(a.get("id")) for a in body.get("attachments", [])}
             url = self.api_base + "/attachments/"
             msg["attachments"] = [a for a in msg["attachments"] if a["id"] in kept] + [
-                {"id": snowflake(), "filename": name, "size": len(data), "url": url + name,
-                 "proxy_url": url + name} for name, data in files]
+                {
+                    "id": snowflake(),
+                    "filename": name,
+                    "size": len(data),
+                    "url": url + name,
+                    "proxy_url": url + name,
+                }
+                for name, data in files
+            ]
         if ref := body.get("message_reference"):
             ref = {k: str(v) if k.endswith("_id") else v for k, v in ref.items() if v is not None}
             msg.update(type=19, message_reference={"channel_id": msg["channel_id"], **ref})
@@ -360,9 +488,14 @@ class FakeDiscord:
         flags = data.get("flags") or 0
         msg: Payload | None = None
         if type_ in (4, 5):  # reply; deferred reply = a "thinking" (loading) message
-            msg = self._new_message(interaction["channel_id"], rec, data if type_ == 4 else {},
-                                    type_=20, interaction=interaction,
-                                    flags=flags | (LOADING if type_ == 5 else 0))
+            msg = self._new_message(
+                interaction["channel_id"],
+                rec,
+                data if type_ == 4 else {},
+                type_=20,
+                interaction=interaction,
+                flags=flags | (LOADING if type_ == 5 else 0),
+            )
         elif type_ in (6, 7) and "message" in interaction:  # (deferred) update of clicked message
             msg = self.messages.setdefault(interaction["message"]["id"], interaction["message"])
             if type_ == 7:
@@ -372,17 +505,24 @@ class FakeDiscord:
             self._originals[interaction["token"]] = msg["id"]
         if type_ == 8 or "with_response" not in rec.query:
             return _empty()
-        info = {"id": interaction["id"], "type": interaction["type"], "activity_instance_id": None,
-                "response_message_id": msg and msg["id"], "response_message_loading": type_ == 5,
-                "response_message_ephemeral": bool(flags & EPHEMERAL)}
+        info = {
+            "id": interaction["id"],
+            "type": interaction["type"],
+            "activity_instance_id": None,
+            "response_message_id": msg and msg["id"],
+            "response_message_loading": type_ == 5,
+            "response_message_ephemeral": bool(flags & EPHEMERAL),
+        }
         if type_ == 6:
             return _json({"interaction": info})
-        return _json({"interaction": info,
-                      "resource": {"type": type_, **({"message": msg} if msg else {})}})
+        return _json(
+            {"interaction": info, "resource": {"type": type_, **({"message": msg} if msg else {})}}
+        )
 
     async def _followup(self, rec: Recorded, args: Args) -> web.Response:
-        interaction = next((i for i in self.interactions.values() if i["token"] == args["token"]),
-                           None)
+        interaction = next(
+            (i for i in self.interactions.values() if i["token"] == args["token"]), None
+        )
         if interaction is None:
             return _error("Unknown Webhook", 10015)
         body = rec.json or {}
@@ -394,14 +534,20 @@ class FakeDiscord:
             msg = original
             msg["flags"] &= ~LOADING
         else:
-            msg = self._new_message(interaction["channel_id"], rec, body, interaction=interaction,
-                                    flags=body.get("flags") or 0)
+            msg = self._new_message(
+                interaction["channel_id"],
+                rec,
+                body,
+                interaction=interaction,
+                flags=body.get("flags") or 0,
+            )
         return _json(msg) if rec.query.get("wait") in ("1", "true", "True") else _empty()
 
     def _message_for(self, args: Args) -> Payload | None:
         mid = args["mid"]
-        return self.messages.get(self._originals.get(args.get("token", ""), "")
-                                 if mid == "@original" else mid)
+        return self.messages.get(
+            self._originals.get(args.get("token", ""), "") if mid == "@original" else mid
+        )
 
     async def _get_message(self, rec: Recorded, args: Args) -> web.Response:
         msg = self._message_for(args)

@@ -17,9 +17,17 @@ Payload = dict[str, Any]
 
 APP_ID = "900000000000000001"  # the application id, and the bot user's id
 ALL_PERMISSIONS = str(discord.Permissions.all().value)
-EVERYONE_PERMISSIONS = str(discord.Permissions(
-    view_channel=True, send_messages=True, read_message_history=True, add_reactions=True,
-    embed_links=True, attach_files=True, use_application_commands=True).value)
+EVERYONE_PERMISSIONS = str(
+    discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        read_message_history=True,
+        add_reactions=True,
+        embed_links=True,
+        attach_files=True,
+        use_application_commands=True,
+    ).value
+)
 _ADMIN = discord.Permissions(administrator=True).value
 _counter = itertools.count(1)
 _MENTION = re.compile(r"<@!?(\d+)>")
@@ -35,36 +43,76 @@ def now_iso() -> str:
 
 
 def make_user(name: str = "alice", *, id: str | None = None, bot: bool = False) -> Payload:
-    return {"id": id or snowflake(), "username": name, "global_name": name, "discriminator": "0",
-            "avatar": None, "bot": bot, "public_flags": 0}
+    return {
+        "id": id or snowflake(),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
 
 
-def make_role(name: str, *, permissions: int | str = 0, id: str | None = None,
-              position: int = 1) -> Payload:
-    return {"id": id or snowflake(), "name": name, "permissions": str(permissions),
-            "position": position, "color": 0, "hoist": False, "managed": False,
-            "mentionable": True, "flags": 0}
+def make_role(
+    name: str, *, permissions: int | str = 0, id: str | None = None, position: int = 1
+) -> Payload:
+    return {
+        "id": id or snowflake(),
+        "name": name,
+        "permissions": str(permissions),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": True,
+        "flags": 0,
+    }
 
 
-def make_channel(name: str = "general", *, type: int = 0, id: str | None = None,
-                 position: int = 0) -> Payload:
-    return {"id": id or snowflake(), "name": name, "type": type, "position": position,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None}
+def make_channel(
+    name: str = "general", *, type: int = 0, id: str | None = None, position: int = 0
+) -> Payload:
+    return {
+        "id": id or snowflake(),
+        "name": name,
+        "type": type,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+    }
 
 
 def make_dm_channel(user: Payload, *, id: str | None = None) -> Payload:
     return {"id": id or snowflake(), "type": 1, "recipients": [user], "last_message_id": None}
 
 
-def make_member(user: Payload, *, roles: list[str] | None = None,
-                nick: str | None = None) -> Payload:
-    return {"user": user, "roles": roles or [], "nick": nick, "joined_at": now_iso(),
-            "deaf": False, "mute": False, "flags": 0, "pending": False}
+def make_member(
+    user: Payload, *, roles: list[str] | None = None, nick: str | None = None
+) -> Payload:
+    return {
+        "user": user,
+        "roles": roles or [],
+        "nick": nick,
+        "joined_at": now_iso(),
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+    }
 
 
-def make_guild(name: str = "Test Guild", *, members: list[Payload] | None = None,
-               channels: list[Payload] | None = None, roles: list[Payload] | None = None,
-               owner: Payload | None = None, id: str | None = None) -> Payload:
+def make_guild(
+    name: str = "Test Guild",
+    *,
+    members: list[Payload] | None = None,
+    channels: list[Payload] | None = None,
+    roles: list[Payload] | None = None,
+    owner: Payload | None = None,
+    id: str | None = None,
+) -> Payload:
     """A GUILD_CREATE payload. `members` holds user or member dicts; the owner is added as member.
     The @everyone role (id = guild id) gets EVERYONE_PERMISSIONS."""
     gid = id or snowflake()
@@ -74,14 +122,37 @@ def make_guild(name: str = "Test Guild", *, members: list[Payload] | None = None
         mems.insert(0, make_member(owner))
     everyone = make_role("@everyone", permissions=EVERYONE_PERMISSIONS, id=gid, position=0)
     chans = [{**c, "guild_id": gid} for c in channels or [make_channel("general")]]
-    return {"id": gid, "name": name, "owner_id": owner["id"], "roles": [everyone, *(roles or [])],
-            "channels": chans, "members": mems, "member_count": len(mems), "unavailable": False,
-            "large": False, "features": [], "emojis": [], "stickers": [], "threads": [],
-            "voice_states": [], "presences": [], "stage_instances": [], "soundboard_sounds": [],
-            "guild_scheduled_events": [], "joined_at": now_iso(), "preferred_locale": "en-US",
-            "icon": None, "description": None, "verification_level": 0, "mfa_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "nsfw_level": 0,
-            "premium_tier": 0, "system_channel_flags": 0}
+    return {
+        "id": gid,
+        "name": name,
+        "owner_id": owner["id"],
+        "roles": [everyone, *(roles or [])],
+        "channels": chans,
+        "members": mems,
+        "member_count": len(mems),
+        "unavailable": False,
+        "large": False,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "threads": [],
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "soundboard_sounds": [],
+        "guild_scheduled_events": [],
+        "joined_at": now_iso(),
+        "preferred_locale": "en-US",
+        "icon": None,
+        "description": None,
+        "verification_level": 0,
+        "mfa_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "nsfw_level": 0,
+        "premium_tier": 0,
+        "system_channel_flags": 0,
+    }
 
 
 def find_member(guild: Payload, user_id: str) -> Payload | None:
@@ -98,27 +169,57 @@ def member_permissions(guild: Payload, user_id: str) -> str:
     return ALL_PERMISSIONS if user_id == guild["owner_id"] or value & _ADMIN else str(value)
 
 
-def _interaction(type_: int, data: Payload, *, user: Payload, guild: Payload | None,
-                 channel: Payload | None, application_id: str, permissions: str | None = None,
-                 message: Payload | None = None, locale: str = "en-US") -> Payload:
+def _interaction(
+    type_: int,
+    data: Payload,
+    *,
+    user: Payload,
+    guild: Payload | None,
+    channel: Payload | None,
+    application_id: str,
+    permissions: str | None = None,
+    message: Payload | None = None,
+    locale: str = "en-US",
+) -> Payload:
     iid = snowflake()
-    p: Payload = {"id": iid, "application_id": application_id, "type": type_, "data": data,
-                  "token": f"itoken-{iid}", "version": 1, "locale": locale, "entitlements": [],
-                  "app_permissions": ALL_PERMISSIONS, "attachment_size_limit": 10 * 1024 * 1024}
+    p: Payload = {
+        "id": iid,
+        "application_id": application_id,
+        "type": type_,
+        "data": data,
+        "token": f"itoken-{iid}",
+        "version": 1,
+        "locale": locale,
+        "entitlements": [],
+        "app_permissions": ALL_PERMISSIONS,
+        "attachment_size_limit": 10 * 1024 * 1024,
+    }
     if message is not None:
         p["message"] = message
     if guild is not None:
         perms = permissions or member_permissions(guild, user["id"])
         member = {**(find_member(guild, user["id"]) or make_member(user)), "user": user}
-        channel = {**(channel or guild["channels"][0]), "guild_id": guild["id"],
-                   "permissions": perms}
-        p.update(guild_id=guild["id"], guild_locale="en-US", context=0, channel=channel,
-                 guild={"id": guild["id"], "locale": "en-US", "features": []},
-                 member={**member, "permissions": perms},
-                 authorizing_integration_owners={"0": guild["id"]})
+        channel = {
+            **(channel or guild["channels"][0]),
+            "guild_id": guild["id"],
+            "permissions": perms,
+        }
+        p.update(
+            guild_id=guild["id"],
+            guild_locale="en-US",
+            context=0,
+            channel=channel,
+            guild={"id": guild["id"], "locale": "en-US", "features": []},
+            member={**member, "permissions": perms},
+            authorizing_integration_owners={"0": guild["id"]},
+        )
     else:
-        p.update(user=user, context=1, channel=channel or make_dm_channel(user),
-                 authorizing_integration_owners={"1": user["id"]})
+        p.update(
+            user=user,
+            context=1,
+            channel=channel or make_dm_channel(user),
+            authorizing_integration_owners={"1": user["id"]},
+        )
     p["channel_id"] = p["channel"]["id"]
     return p
 
@@ -130,9 +231,13 @@ def _option_type(value: Any) -> int:
     return next(t for py, t in kinds if isinstance(value, py))
 
 
-def build_options(values: dict[str, Any], defs: list[Payload] | None = None, *,
-                  focused: str | None = None,
-                  guild: Payload | None = None) -> tuple[list[Payload], Payload]:
+def build_options(
+    values: dict[str, Any],
+    defs: list[Payload] | None = None,
+    *,
+    focused: str | None = None,
+    guild: Payload | None = None,
+) -> tuple[list[Payload], Payload]:
     """Options plus their `resolved` data. Types come from the command definition `defs`, else
     from the Python value; user/channel/role options take the user/channel/role dict."""
     types = {d["name"]: d["type"] for d in defs or []}
@@ -148,15 +253,22 @@ def build_options(values: dict[str, Any], defs: list[Payload] | None = None, *,
                 member = find_member(guild, value["id"]) or make_member(value)
                 resolved.setdefault("members", {})[value["id"]] = {
                     **{k: v for k, v in member.items() if k != "user"},
-                    "permissions": member_permissions(guild, value["id"])}
+                    "permissions": member_permissions(guild, value["id"]),
+                }
             value = value["id"]
         opt = {"name": name, "type": type_, "value": value}
         options.append({**opt, "value": str(value), "focused": True} if name == focused else opt)
     return options, resolved
 
 
-def _command_data(name: str, options: dict[str, Any], command: Payload | None,
-                  subcommand: str | None, focused: str | None, guild: Payload | None) -> Payload:
+def _command_data(
+    name: str,
+    options: dict[str, Any],
+    command: Payload | None,
+    subcommand: str | None,
+    focused: str | None,
+    guild: Payload | None,
+) -> Payload:
     command = command or {"id": snowflake(), "name": name, "type": 1}
     defs: list[Payload] = command.get("options", [])
     path: list[tuple[str, int]] = []
@@ -175,33 +287,71 @@ def _command_data(name: str, options: dict[str, Any], command: Payload | None,
     return data
 
 
-def make_slash_interaction(name: str, options: dict[str, Any] | None = None, *, user: Payload,
-                           guild: Payload | None = None, channel: Payload | None = None,
-                           subcommand: str | None = None, command: Payload | None = None,
-                           permissions: str | None = None, application_id: str = APP_ID,
-                           locale: str = "en-US") -> Payload:
+def make_slash_interaction(
+    name: str,
+    options: dict[str, Any] | None = None,
+    *,
+    user: Payload,
+    guild: Payload | None = None,
+    channel: Payload | None = None,
+    subcommand: str | None = None,
+    command: Payload | None = None,
+    permissions: str | None = None,
+    application_id: str = APP_ID,
+    locale: str = "en-US",
+) -> Payload:
     """INTERACTION_CREATE type 2: `/name [subcommand] options`. `command` is the synced command
     (its id and option types); `subcommand` is "sub" or "group sub"; no `guild` means a DM."""
     data = _command_data(name, options or {}, command, subcommand, None, guild)
-    return _interaction(2, data, user=user, guild=guild, channel=channel, locale=locale,
-                        permissions=permissions, application_id=application_id)
+    return _interaction(
+        2,
+        data,
+        user=user,
+        guild=guild,
+        channel=channel,
+        locale=locale,
+        permissions=permissions,
+        application_id=application_id,
+    )
 
 
-def make_autocomplete_interaction(name: str, focused: str, options: dict[str, Any], *,
-                                  user: Payload, guild: Payload | None = None,
-                                  channel: Payload | None = None, subcommand: str | None = None,
-                                  command: Payload | None = None, application_id: str = APP_ID,
-                                  locale: str = "en-US") -> Payload:
+def make_autocomplete_interaction(
+    name: str,
+    focused: str,
+    options: dict[str, Any],
+    *,
+    user: Payload,
+    guild: Payload | None = None,
+    channel: Payload | None = None,
+    subcommand: str | None = None,
+    command: Payload | None = None,
+    application_id: str = APP_ID,
+    locale: str = "en-US",
+) -> Payload:
     """INTERACTION_CREATE type 4; `options[focused]` is the text typed so far."""
     data = _command_data(name, options, command, subcommand, focused, guild)
-    return _interaction(4, data, user=user, guild=guild, channel=channel, locale=locale,
-                        application_id=application_id)
+    return _interaction(
+        4,
+        data,
+        user=user,
+        guild=guild,
+        channel=channel,
+        locale=locale,
+        application_id=application_id,
+    )
 
 
-def make_component_interaction(custom_id: str, message: Payload, component_type: int = 2,
-                               values: list[str] | None = None, *, user: Payload,
-                               guild: Payload | None = None, channel: Payload | None = None,
-                               application_id: str = APP_ID) -> Payload:
+def make_component_interaction(
+    custom_id: str,
+    message: Payload,
+    component_type: int = 2,
+    values: list[str] | None = None,
+    *,
+    user: Payload,
+    guild: Payload | None = None,
+    channel: Payload | None = None,
+    application_id: str = APP_ID,
+) -> Payload:
     """INTERACTION_CREATE type 3: a click on (or `values` picked in) a component of `message`,
     a full message dict such as FakeDiscord.messages holds."""
     data: Payload = {"custom_id": custom_id, "component_type": component_type}
@@ -211,20 +361,31 @@ def make_component_interaction(custom_id: str, message: Payload, component_type:
         channel = next((c for c in guild["channels"] if c["id"] == message["channel_id"]), None)
     elif channel is None:
         channel = make_dm_channel(user, id=message["channel_id"])
-    return _interaction(3, data, user=user, guild=guild, channel=channel, message=message,
-                        application_id=application_id)
+    return _interaction(
+        3,
+        data,
+        user=user,
+        guild=guild,
+        channel=channel,
+        message=message,
+        application_id=application_id,
+    )
 
 
 def modal_components(fields: dict[str, Any], modal: Payload | None = None) -> list[Payload]:
     """Submitted components from {custom_id: text, or a list of values for a select}, laid out
     like `modal` (the modal the bot sent: action rows and/or labels) if given."""
+
     def submitted(c: Payload) -> Payload:
         value = fields.get(c["custom_id"], c.get("value", ""))
         key = "value" if c["type"] == 4 else "values"
         return {"type": c["type"], "custom_id": c["custom_id"], key: value}
+
     if modal is None:
-        return [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
-                for k, v in fields.items()]
+        return [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+            for k, v in fields.items()
+        ]
     out: list[Payload] = []
     for row in modal["components"]:
         if row["type"] == 1:
@@ -235,28 +396,63 @@ def modal_components(fields: dict[str, Any], modal: Payload | None = None) -> li
     return out
 
 
-def make_modal_submit(custom_id: str, fields: dict[str, Any], *, user: Payload,
-                      guild: Payload | None = None, channel: Payload | None = None,
-                      modal: Payload | None = None, message: Payload | None = None,
-                      application_id: str = APP_ID) -> Payload:
+def make_modal_submit(
+    custom_id: str,
+    fields: dict[str, Any],
+    *,
+    user: Payload,
+    guild: Payload | None = None,
+    channel: Payload | None = None,
+    modal: Payload | None = None,
+    message: Payload | None = None,
+    application_id: str = APP_ID,
+) -> Payload:
     """INTERACTION_CREATE type 5 for modal `custom_id` with `fields` (see modal_components)."""
     data = {"custom_id": custom_id, "components": modal_components(fields, modal)}
-    return _interaction(5, data, user=user, guild=guild, channel=channel, message=message,
-                        application_id=application_id)
+    return _interaction(
+        5,
+        data,
+        user=user,
+        guild=guild,
+        channel=channel,
+        message=message,
+        application_id=application_id,
+    )
 
 
-def make_message(content: str, author: Payload, channel: Payload, *, guild: Payload | None = None,
-                 mentions: list[Payload] | None = None, known_users: list[Payload] | None = None,
-                 attachments: list[Payload] | None = None, id: str | None = None) -> Payload:
+def make_message(
+    content: str,
+    author: Payload,
+    channel: Payload,
+    *,
+    guild: Payload | None = None,
+    mentions: list[Payload] | None = None,
+    known_users: list[Payload] | None = None,
+    attachments: list[Payload] | None = None,
+    id: str | None = None,
+) -> Payload:
     """MESSAGE_CREATE. Without `mentions`, `<@id>` in content is looked up in `known_users`."""
     if mentions is None:
         by_id = {u["id"]: u for u in known_users or []}
         mentions = [by_id[i] for i in dict.fromkeys(_MENTION.findall(content)) if i in by_id]
     msg: Payload = {
-        "id": id or snowflake(), "channel_id": channel["id"], "author": author,
-        "content": content, "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
-        "mention_everyone": False, "mentions": mentions, "mention_roles": [], "embeds": [],
-        "attachments": attachments or [], "components": [], "pinned": False, "type": 0, "flags": 0}
+        "id": id or snowflake(),
+        "channel_id": channel["id"],
+        "author": author,
+        "content": content,
+        "timestamp": now_iso(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": mentions,
+        "mention_roles": [],
+        "embeds": [],
+        "attachments": attachments or [],
+        "components": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
     if guild is not None:
         member = find_member(guild, author["id"]) or make_member(author)
         msg.update(guild_id=guild["id"], member={k: v for k, v in member.items() if k != "user"})

@@ -1,0 +1,129 @@
+"""The Discord bot: one `CareerBot`, configured by `create_bot`, features loaded as cogs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.discord.common import NO_PINGS
+from bot.discord.errors import report_event_error, report_interaction_error
+from bot.discord.views import DYNAMIC_ITEMS
+from bot.services import Services, open_services
+
+log = logging.getLogger(__name__)
+
+# One module per feature under bot/discord/cogs; later features append theirs here.
+EXTENSIONS: tuple[str, ...] = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.browse",
+    "bot.discord.cogs.config",
+    "bot.discord.cogs.help",
+)
+
+
+class CareerTree(app_commands.CommandTree["CareerBot"]):
+    """Sends every slash-command error through the one interaction error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_interaction_error(interaction, error)
+
+
+class CareerBot(commands.AutoShardedBot):
+    """Slash commands, free-text answers and persistent buttons over the shared services.
+
+    `services` given: the caller owns them (tests, scripts). Not given: `setup_hook` opens them
+    (migrating the database) and `close` closes them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services | None = None,
+        *,
+        message_content: bool = True,
+        sync_on_start: bool = True,
+        **options: Any,
+    ) -> None:
+        # no voice features: skip discord.py's "PyNaCl/davey is not installed" start-up warnings
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # required by commands.Bot; never used
+            help_command=None,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            tree_cls=CareerTree,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) or None,
+            owner_ids=set(settings.owner_ids) or None,
+            **options,
+        )
+        self.settings = settings
+        self._services = services
+        self._owns_services = services is None
+        self.sync_on_start = sync_on_start
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are opened in setup_hook; the bot has not logged in")
+        return self._services
+
+    async def setup_hook(self) -> None:
+        if self._services is None:
+            self._services = await open_services(self.settings)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons work on messages from before a restart
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.sync_on_start and self.syncs_commands:
+            await self.sync_commands()
+
+    @property
+    def syncs_commands(self) -> bool:
+        """With several processes, only the one running shard 0 syncs (they'd all send the same)."""
+        return not self.settings.shard_ids or 0 in self.settings.shard_ids
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """To DEV_GUILD_ID when set (instant), otherwise globally (may take a while to show)."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to server %s", len(synced), guild.id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+        return synced
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the ask cog's listener handles free text."""
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        await report_event_error(event_method, args, sys.exc_info()[1])
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._owns_services and self._services is not None:
+                await self._services.close()
+                self._services = None
+
+
+def create_bot(
+    settings: Settings | None = None, *, services: Services | None = None, **options: Any
+) -> CareerBot:
+    """The fully configured bot, not connected: settings from the environment unless given.
+
+    `options` go to CareerBot (message_content, sync_on_start) and discord.py's constructor.
+    """
+    return CareerBot(settings or Settings.from_env(), services, **options)

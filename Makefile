@@ -21,6 +21,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matcher_bench.py
+	$(BIN)/python benchmarks/layer_rebuild_bench.py
+	$(BIN)/python benchmarks/progress_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -45,7 +45,7 @@ class Settings:
     ask_rate: int = 5
     ask_per_seconds: int = 30
     roadmap_images: bool = True
-    kb_sync_seconds: float = 1.0
+    kb_sync_seconds: float = 0.5  # other processes see a server's edit within this
     log_level: str = "INFO"
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,17 +18,21 @@ class ServerSettings:
     mod_role_id: int | None = None
 
 
-class GuildSettingsService:
-    """Reads and writes guild_settings, caching reads (writes in this process refresh it)."""
+CACHE_SECONDS = 5.0  # how stale another process's change (e.g. a new mod role) may be
 
-    def __init__(self, sessions: async_sessionmaker) -> None:
+
+class GuildSettingsService:
+    """Reads and writes guild_settings, caching reads briefly (writes here refresh at once)."""
+
+    def __init__(self, sessions: async_sessionmaker, ttl: float = CACHE_SECONDS) -> None:
         self.sessions = sessions
-        self._cache: dict[int, ServerSettings] = {}
+        self.ttl = ttl
+        self._cache: dict[int, tuple[float, ServerSettings]] = {}
 
     async def get(self, guild_id: int) -> ServerSettings:
         cached = self._cache.get(guild_id)
-        if cached is not None:
-            return cached
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
         async with self.sessions() as session:
             row = await session.get(GuildSettings, guild_id)
         settings = ServerSettings(
@@ -35,7 +40,7 @@ class GuildSettingsService:
             row.ask_channel_id if row else None,
             row.mod_role_id if row else None,
         )
-        self._cache[guild_id] = settings
+        self._cache[guild_id] = (time.monotonic(), settings)
         return settings
 
     async def set_ask_channel(self, guild_id: int, channel_id: int | None) -> ServerSettings:

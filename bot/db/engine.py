@@ -48,6 +48,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL, far fewer fsyncs
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 

@@ -94,10 +94,7 @@ class LayerFile:
 def parse_layer_file(text: str, file: str) -> LayerFile:
     """Parse and check every entry; raise DataFileError listing every problem with its line."""
     document = parse_yaml(text, file)
-    issues: list[ValidationIssue] = [
-        ValidationIssue(file, line, None, str(path[-1]), "duplicate key")
-        for path, line in document.duplicate_keys
-    ]
+    issues: list[ValidationIssue] = document.duplicate_key_issues()
     parsed = LayerFile(file)
     for match in HIDDEN_LINE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1

@@ -8,7 +8,11 @@ from pathlib import Path
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.language import Language, language_from_document
 from bot.knowledge.models import Entry, validate_entry
-from bot.knowledge.yamlsource import DataFileError, ValidationIssue, load_yaml_file
+from bot.knowledge.yamlsource import (
+    DataFileError,
+    ValidationIssue,
+    load_documents,
+)
 
 LANGUAGE_FILE = "synonyms.yaml"
 
@@ -23,13 +27,6 @@ def entry_files(directory: Path) -> list[Path]:
     )
 
 
-def _display(path: Path, directory: Path) -> str:
-    try:
-        return str(path.relative_to(directory.parent))
-    except ValueError:
-        return str(path)
-
-
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Load and validate; raise DataFileError listing every issue (file, line, id, field)."""
     if not directory.is_dir():
@@ -40,23 +37,17 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     language = Language()
     language_path = directory / LANGUAGE_FILE
     if language_path.exists():
-        try:
-            document = load_yaml_file(language_path, _display(language_path, directory))
+        documents, file_issues = load_documents([language_path], directory.parent)
+        issues.extend(file_issues)
+        for document in documents:
             language, language_issues = language_from_document(document)
             issues.extend(language_issues)
-        except DataFileError as exc:
-            issues.extend(exc.issues)
 
     located: list[tuple[Entry, str, int]] = []
-    for path in entry_files(directory):
-        name = _display(path, directory)
-        try:
-            document = load_yaml_file(path, name)
-        except DataFileError as exc:
-            issues.extend(exc.issues)
-            continue
-        for key_path, line in document.duplicate_keys:
-            issues.append(ValidationIssue(name, line, None, str(key_path[-1]), "duplicate key"))
+    documents, file_issues = load_documents(entry_files(directory), directory.parent)
+    issues.extend(file_issues)
+    for document in documents:
+        name = document.file
         if document.data is None:
             continue
         if not isinstance(document.data, list):

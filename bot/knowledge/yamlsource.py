@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,13 @@ class YamlDocument:
                 return self.lines[path[:end]]
         return 1
 
+    def duplicate_key_issues(self) -> list[ValidationIssue]:
+        """YAML silently keeps the last of two equal keys; we report it instead."""
+        return [
+            ValidationIssue(self.file, line, None, str(path[-1]), "duplicate key")
+            for path, line in self.duplicate_keys
+        ]
+
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse `text`; raise DataFileError naming the line when the YAML itself is broken."""
@@ -84,6 +92,27 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> YamlDocument:
             [ValidationIssue(name, 0, None, None, f"cannot read file: {exc}")]
         ) from None
     return parse_yaml(text, name)
+
+
+def load_documents(
+    paths: Iterable[Path], shown_from: Path
+) -> tuple[list[YamlDocument], list[ValidationIssue]]:
+    """Parse files named relative to `shown_from`; broken files and duplicate keys are issues."""
+    documents: list[YamlDocument] = []
+    issues: list[ValidationIssue] = []
+    for path in paths:
+        try:
+            name = str(path.relative_to(shown_from))
+        except ValueError:
+            name = str(path)
+        try:
+            document = load_yaml_file(path, name)
+        except DataFileError as exc:
+            issues.extend(exc.issues)
+            continue
+        issues.extend(document.duplicate_key_issues())
+        documents.append(document)
+    return documents, issues
 
 
 def _collect_lines(node: yaml.Node, path: PathKey, document: YamlDocument) -> None:

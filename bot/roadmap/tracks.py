@@ -28,7 +28,7 @@ from bot.knowledge.yamlsource import (
     PathKey,
     ValidationIssue,
     YamlDocument,
-    load_yaml_file,
+    load_documents,
 )
 
 MAX_TRACK_ID = 32  # "track:item" must fit a 100-character autocomplete choice value
@@ -149,14 +149,11 @@ def load_tracks(directory: Path, knowledge: Container[str] | None = None) -> Tra
     issues: list[ValidationIssue] = []
     tracks: list[Track] = []
     seen: dict[str, str] = {}
-    for path in track_files(directory):
-        name = _display(path, directory)
-        try:
-            document = load_yaml_file(path, name)
-        except DataFileError as exc:
-            issues.extend(exc.issues)
-            continue
-        track, track_issues = validate_track(document, knowledge, expected_id=path.stem)
+    documents, file_issues = load_documents(track_files(directory), directory.parent.parent)
+    issues.extend(file_issues)
+    for document in documents:
+        name = document.file
+        track, track_issues = validate_track(document, knowledge, expected_id=Path(name).stem)
         issues.extend(track_issues)
         if track is None:
             continue
@@ -186,10 +183,7 @@ def validate_track(
 ) -> tuple[Track | None, list[ValidationIssue]]:
     """Schema plus cross-item rules for one parsed file."""
     file, raw = document.file, document.data
-    issues = [
-        ValidationIssue(file, line, None, str(path[-1]), "duplicate key")
-        for path, line in document.duplicate_keys
-    ]
+    issues: list[ValidationIssue] = []
     if not isinstance(raw, dict):
         issues.append(ValidationIssue(file, 1, None, None, "a track file must be a mapping"))
         return None, issues
@@ -318,11 +312,3 @@ def _child(node: Any, key: Any, index: int) -> Any:
     if isinstance(container, list) and 0 <= index < len(container):
         return container[index]
     return None
-
-
-def _display(path: Path, directory: Path) -> str:
-    """'knowledge/roadmaps/x.yaml' for the bundled files, the full path elsewhere."""
-    try:
-        return str(path.relative_to(directory.parent.parent))
-    except ValueError:
-        return str(path)

@@ -107,7 +107,7 @@ async def test_commands_sync_globally_with_limits_and_permissions(factory: Facto
         synced = {c["name"]: c for c in h.fake.commands[None]}
         assert set(synced) == {
             "ask", "topic", "role", "salary", "certs", "learn", "skills", "network",
-            "topics", "config", "help",
+            "topics", "config", "help", "roadmap", "mydata", "kb",
         }  # fmt: skip
         assert synced["ask"]["options"][0]["max_length"] == 1000
         assert synced["topic"]["options"][0]["autocomplete"] is True

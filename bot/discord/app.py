@@ -24,6 +24,9 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.discord.cogs.browse",
     "bot.discord.cogs.config",
     "bot.discord.cogs.help",
+    "bot.discord.cogs.kb",
+    "bot.discord.cogs.roadmap",
+    "bot.discord.cogs.mydata",
 )
 
 

@@ -38,10 +38,14 @@ Example (pytest-asyncio)::
   [(name, bytes)], kind, status, response), ``.interaction_responses``, ``.followups``,
   ``.channel_messages``, ``.edits``, ``.unhandled`` (unknown routes, answered 404),
   ``.commands`` (synced; by guild id, None = global), ``.messages`` (what the bot created, as
-  Discord stores it), ``await .dispatch(event, data)``, ``await .wait_for(predicate)``.
+  Discord stores it), ``await .dispatch(event, data)``, ``await .wait_for(predicate)``,
+  ``.add_attachment(filename, data)``: an uploaded file for an attachment option
+  (``h.slash("kb", subcommand="import", file=fake.add_attachment("a.yaml", b"..."))`` puts it in
+  ``resolved.attachments``; GET on its url returns ``data``, as the CDN would).
 * ``payloads``: ``make_user/role/channel/dm_channel/member/guild``, ``make_slash_interaction``,
   ``make_autocomplete_interaction``, ``make_component_interaction``, ``make_modal_submit``,
-  ``make_message``.
+  ``make_message``. A submitted modal repeats what the modal showed for every input not in
+  ``fields`` (a text input's pre-filled value, a select's default options), as Discord does.
 
 Fidelity: callbacks honour ``?with_response=1`` (``interaction`` + ``resource.message`` for 4, 5
 and 7, a resource without message for 9, only ``interaction`` for 6, 204 for 8), and

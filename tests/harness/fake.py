@@ -79,6 +79,7 @@ class FakeDiscord:
         self.commands: dict[str | None, list[Payload]] = {}  # guild id (None: global) -> synced
         self.messages: dict[str, Payload] = {}  # every message the bot created, by id
         self.interactions: dict[str, Payload] = {}  # dispatched interactions, by id
+        self.attachments: dict[str, bytes] = {}  # user uploads (add_attachment), by id
         self.channels = {c["id"]: c for g in self.guilds for c in g["channels"]}
         self.users = {m["user"]["id"]: m["user"] for g in self.guilds for m in g["members"]}
         self.users[self.bot_user["id"]] = self.bot_user
@@ -112,6 +113,7 @@ class FakeDiscord:
             ("GET", hook + msg_id, "get_message", self._get_message),
             ("PATCH", hook + msg_id, "edit", self._edit),
             ("DELETE", hook + msg_id, "delete", self._delete),
+            ("GET", api + r"/attachments/(?P<aid>\d+)/[^/]+", "attachment", self._attachment),
             ("GET", chan, "channel", self._get_channel),
             ("POST", chan + "/messages", "channel_message", self._channel_message),
             ("POST", chan + "/typing", "typing", self._static(None)),
@@ -305,7 +307,8 @@ class FakeDiscord:
         else:
             resp = await self._route(rec, request.method)
         rec.status = resp.status
-        rec.response = json.loads(resp.body) if isinstance(resp.body, bytes) else None
+        is_json = resp.content_type == "application/json" and isinstance(resp.body, bytes)
+        rec.response = json.loads(resp.body) if is_json else None
         async with self._changed:
             self.requests.append(rec)
             self._changed.notify_all()
@@ -369,6 +372,29 @@ class FakeDiscord:
         channel = channel or make_dm_channel(self.users.get(uid) or make_user("user", id=uid))
         self.channels[channel["id"]] = channel
         return _json(channel)
+
+    def add_attachment(
+        self, filename: str, data: bytes, content_type: str = "text/plain"
+    ) -> Payload:
+        """A file a user uploads (e.g. an attachment option of a slash command), as Discord
+        resolves it; its url serves `data` (what discord.py's ``Attachment.read`` fetches)."""
+        aid = snowflake()
+        self.attachments[aid] = data
+        url = f"{self.api_base}/attachments/{aid}/{filename}"
+        return {
+            "id": aid,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+
+    async def _attachment(self, rec: Recorded, args: Args) -> web.Response:
+        data = self.attachments.get(args["aid"])
+        if data is None:
+            return _error("Unknown Attachment", 10008)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _get_channel(self, rec: Recorded, args: Args) -> web.Response:
         channel = self.channels.get(args["channel"])

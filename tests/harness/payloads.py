@@ -225,7 +225,9 @@ def _interaction(
 
 
 def _option_type(value: Any) -> int:
-    if isinstance(value, dict):  # user, channel or role dict
+    if isinstance(value, dict):  # user, channel, role or attachment dict
+        if "filename" in value:
+            return 11
         return 6 if "username" in value else 7 if "type" in value else 8
     kinds = ((bool, 5), (int, 4), (float, 10), (str, 3))  # bool before int: bool is an int
     return next(t for py, t in kinds if isinstance(value, py))
@@ -239,14 +241,15 @@ def build_options(
     guild: Payload | None = None,
 ) -> tuple[list[Payload], Payload]:
     """Options plus their `resolved` data. Types come from the command definition `defs`, else
-    from the Python value; user/channel/role options take the user/channel/role dict."""
+    from the Python value; user/channel/role/attachment options take the user/channel/role/
+    attachment dict (``FakeDiscord.add_attachment`` makes one whose url serves its bytes)."""
     types = {d["name"]: d["type"] for d in defs or []}
     options: list[Payload] = []
     resolved: Payload = {}
     for name, value in values.items():
         type_ = types.get(name) or _option_type(value)
         if isinstance(value, dict):
-            key = {6: "users", 7: "channels", 8: "roles", 9: "users"}[type_]
+            key = {6: "users", 7: "channels", 8: "roles", 9: "users", 11: "attachments"}[type_]
             extra = {"permissions": ALL_PERMISSIONS} if key == "channels" else {}
             resolved.setdefault(key, {})[value["id"]] = {**value, **extra}
             if key == "users" and guild is not None:
@@ -377,7 +380,9 @@ def modal_components(fields: dict[str, Any], modal: Payload | None = None) -> li
     like `modal` (the modal the bot sent: action rows and/or labels) if given."""
 
     def submitted(c: Payload) -> Payload:
-        value = fields.get(c["custom_id"], c.get("value", ""))
+        # not given: what the modal showed (a text input's value, a select's default options)
+        shown = [o["value"] for o in c.get("options", []) if o.get("default")]
+        value = fields.get(c["custom_id"], c.get("value", "") if c["type"] == 4 else shown)
         key = "value" if c["type"] == 4 else "values"
         return {"type": c["type"], "custom_id": c["custom_id"], key: value}
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -83,6 +84,17 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(database_url=db_url, knowledge_dir=BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture
+def factory(settings: Settings, services: Services) -> Callable[..., Any]:
+    """Builds a new Discord bot on the same services each call (a "restart" keeps the data)."""
+    from bot.discord.app import create_bot
+
+    def make(**options: Any) -> Any:
+        return create_bot(settings, services=services, **options)
+
+    return make
 
 
 @pytest.fixture

@@ -46,16 +46,6 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'careerbot.sqlite3'}"
 
 
-@pytest.fixture
-def factory(settings: Settings, services: Services) -> Factory:
-    """A new bot on the same services each call (a "restart" keeps the database)."""
-
-    def make(**options: Any) -> CareerBot:
-        return create_bot(settings, services=services, **options)
-
-    return make
-
-
 def server(*channels: str) -> dict[str, Any]:
     names = channels or ("general",)
     return make_guild(members=[ALICE], owner=OWNER, channels=[make_channel(n) for n in names])

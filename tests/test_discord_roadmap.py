@@ -49,16 +49,6 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def factory(settings: Settings, services: Services) -> Factory:
-    """A new bot on the same services each call (a "restart" keeps the database)."""
-
-    def make(**options: Any) -> CareerBot:
-        return create_bot(settings, services=services, **options)
-
-    return make
-
-
-@pytest.fixture
 def text_only(settings: Settings, services: Services) -> Factory:
     """The bot with ROADMAP_IMAGES=0."""
     plain = dataclasses.replace(settings, roadmap_images=False)

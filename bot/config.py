@@ -59,12 +59,18 @@ class Settings:
             shard_count=_int(env, "SHARD_COUNT", None),
             shard_ids=_int_list(env, "SHARD_IDS"),
             owner_ids=_int_list(env, "OWNER_IDS"),
-            ask_rate=_int(env, "ASK_RATE", 5) or 5,
-            ask_per_seconds=_int(env, "ASK_PER_SECONDS", 30) or 30,
+            ask_rate=_int(env, "ASK_RATE", 5),
+            ask_per_seconds=_int(env, "ASK_PER_SECONDS", 30),
             roadmap_images=env.get("ROADMAP_IMAGES", "1").lower()
             not in {"0", "false", "no", "off"},
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
+        for name, value in (
+            ("ASK_RATE", settings.ask_rate),
+            ("ASK_PER_SECONDS", settings.ask_per_seconds),
+        ):
+            if value < 1:
+                raise SettingsError(f"{name} must be at least 1, got {value}")
         if settings.shard_ids and settings.shard_count is None:
             raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
         if settings.shard_count and any(i >= settings.shard_count for i in settings.shard_ids):

@@ -7,12 +7,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from platformdirs import user_data_dir
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATION_LOCK = 0x6361726565722  # any constant shared by every CareerBot process
 
 
 class DatabaseUnavailable(Exception):
@@ -40,20 +41,26 @@ def create_engine(url: str) -> AsyncEngine:
         parsed = make_url(url)
     except Exception as exc:
         raise DatabaseUnavailable(f"invalid DATABASE_URL {url!r}: {exc}") from None
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        if parsed.get_backend_name() != "sqlite":
+            return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         engine = create_async_engine(url, connect_args={"timeout": 30})
+    except Exception as exc:  # unknown dialect, missing or synchronous driver
+        raise DatabaseUnavailable(
+            f"cannot use DATABASE_URL {redact(url)}: {' '.join(str(exc).split())[:200]} "
+            "(use postgresql+asyncpg://... or sqlite+aiosqlite:///...)"
+        ) from None
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL, far fewer fsyncs
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL, far fewer fsyncs
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
 
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
@@ -70,6 +77,9 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = F
     """Run Alembic on this engine's connection (works inside a running event loop)."""
 
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Shard processes starting together would race to create the same tables.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config = alembic_config()
         config.attributes["connection"] = connection
         if down:

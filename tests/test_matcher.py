@@ -86,6 +86,12 @@ def test_unclear_question_offers_two_to_five_choices(matcher: Matcher) -> None:
 def test_other_careers_get_no_answer(matcher: Matcher) -> None:
     for text in ("how do i become a nurse", "what's the weather today", "best pizza in town"):
         assert matcher.match(text).entry is None, text
+    assert matcher.match("how much do nurses earn").smalltalk == "offtopic"
+
+
+def test_an_ml_question_from_another_career_is_still_answered(matcher: Matcher) -> None:
+    result = matcher.match("I'm a nurse, how do I switch into machine learning?")
+    assert result.entry is not None and result.entry.id == "career-switch"
 
 
 async def test_index_is_built_once_per_knowledge_version(

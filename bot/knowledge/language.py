@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.knowledge.yamlsource import ValidationIssue, YamlDocument
 
-LANGUAGE_FIELDS = ("abbreviations", "synonyms", "stopwords", "smalltalk")
+LANGUAGE_FIELDS = ("abbreviations", "synonyms", "stopwords", "smalltalk", "offtopic", "domain")
 
 
 def _fold(text: str) -> str:
@@ -24,6 +24,8 @@ class Language:
     synonyms: dict[str, str] = field(default_factory=dict)  # variant -> canonical
     stopwords: frozenset[str] = frozenset()
     smalltalk: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> words
+    offtopic: frozenset[str] = frozenset()  # other careers, weather...: no answer unless ...
+    domain: frozenset[str] = frozenset()  # ... the question also names ML or data
 
     def fingerprint(self) -> str:
         return json.dumps(
@@ -32,6 +34,8 @@ class Language:
                 sorted(self.synonyms.items()),
                 sorted(self.stopwords),
                 sorted((kind, sorted(words)) for kind, words in self.smalltalk.items()),
+                sorted(self.offtopic),
+                sorted(self.domain),
             ]
         )
 
@@ -82,10 +86,12 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
                 )
             synonyms[folded] = _fold(str(canonical))
 
-    stopwords = data.get("stopwords", [])
-    if not isinstance(stopwords, list) or not all(isinstance(w, str) for w in stopwords):
-        issue(("stopwords",), "must be a list of words")
-        stopwords = []
+    def word_list(key: str) -> frozenset[str]:
+        words = data.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            issue((key,), "must be a list of words")
+            return frozenset()
+        return frozenset(_fold(word) for word in words)
 
     smalltalk: dict[str, frozenset[str]] = {}
     for kind, words in _mapping(data, "smalltalk", issue).items():
@@ -97,8 +103,10 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
     language = Language(
         abbreviations=abbreviations,
         synonyms=synonyms,
-        stopwords=frozenset(_fold(word) for word in stopwords),
+        stopwords=word_list("stopwords"),
         smalltalk=smalltalk,
+        offtopic=word_list("offtopic"),
+        domain=word_list("domain"),
     )
     return language, issues
 

@@ -80,9 +80,15 @@ class Matcher:
         if self.cache is None or self.cache.normalize.language != self.knowledge.language:
             self.cache = PreparedCache(Normalizer(self.knowledge.language))
         self.normalize = self.cache.normalize
+        language = self.knowledge.language
+        self.offtopic = language.offtopic | self._terms(language.offtopic)
+        self.domain = self._terms(language.domain)
         self.index = SearchIndex(
             (self.cache.get(entry) for entry in self.knowledge), self.normalize.surface_forms()
         )
+
+    def _terms(self, words: frozenset[str]) -> frozenset[str]:
+        return frozenset(term for word in words for term in self.normalize(word).content)
 
     def rebuilt(self, knowledge: KnowledgeBase) -> Matcher:
         """A matcher for a changed base that reuses this one's prepared entries."""
@@ -100,6 +106,10 @@ class Matcher:
         if not normalized.content:
             kind = self.knowledge.language.smalltalk_kind(list(normalized.tokens))
             return MatchResult(outcome=Outcome.NO_MATCH, smalltalk=kind, **base)
+
+        content = set(normalized.content)
+        if content & self.offtopic and not content & self.domain:  # "how much do nurses earn"
+            return MatchResult(outcome=Outcome.NO_MATCH, smalltalk="offtopic", **base)
 
         limits = self.thresholds
         sentence = question_sentence(question)

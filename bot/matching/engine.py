@@ -10,6 +10,8 @@ from bot.knowledge.models import Entry
 from bot.matching.index import PreparedCache, SearchIndex
 from bot.matching.normalize import MAX_QUESTION_CHARS, Normalizer, question_sentence
 
+RARE_TERM_ENTRIES = 3  # a word used by at most this many entries is specific to them
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -19,6 +21,7 @@ class Thresholds:
     margin: float = 0.02  # ... when it leads the runner-up by this much,
     certain: float = 0.70  # ... or at any margin above this score
     suggest: float = 0.38  # below this nothing is close enough to suggest
+    exact: float = 0.95  # an entry's own phrase: answered even with off-topic words in it
     min_suggestions: int = 2
     max_suggestions: int = 5
 
@@ -87,6 +90,21 @@ class Matcher:
             (self.cache.get(entry) for entry in self.knowledge), self.normalize.surface_forms()
         )
 
+    def _off_topic(self, content: set[str]) -> bool:
+        """'How much do nurses earn': another career's question, though 'earn' is ours.
+
+        A question naming an off-topic word is ours only with a domain word ("ML", "data") or
+        a word that only a few entries use (a server's alias, "kaggle").
+        """
+        if not content & self.offtopic or content & self.domain:
+            return False
+        postings = self.index.postings
+        return not any(
+            len(postings.get(term, ())) <= RARE_TERM_ENTRIES
+            for term in content - self.offtopic
+            if term in postings
+        )
+
     def _terms(self, words: frozenset[str]) -> frozenset[str]:
         return frozenset(term for word in words for term in self.normalize(word).content)
 
@@ -107,16 +125,14 @@ class Matcher:
             kind = self.knowledge.language.smalltalk_kind(list(normalized.tokens))
             return MatchResult(outcome=Outcome.NO_MATCH, smalltalk=kind, **base)
 
-        content = set(normalized.content)
-        if content & self.offtopic and not content & self.domain:  # "how much do nurses earn"
-            return MatchResult(outcome=Outcome.NO_MATCH, smalltalk="offtopic", **base)
-
         limits = self.thresholds
         sentence = question_sentence(question)
         focus = self.normalize(sentence) if sentence else None
         found = self.index.search(normalized, limit=limits.max_suggestions, focus=focus)
         ranked = [Candidate(entry, score) for entry, score in found]
         best = ranked[0].score if ranked else 0.0
+        if self._off_topic(set(normalized.content)) and best < limits.exact:
+            return MatchResult(outcome=Outcome.NO_MATCH, smalltalk="offtopic", **base)
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         if best >= limits.certain or (best >= limits.answer and best - runner_up >= limits.margin):
             return MatchResult(outcome=Outcome.ANSWER, candidates=tuple(ranked), **base)

@@ -132,7 +132,7 @@ class Matcher:
         ranked = [Candidate(entry, score) for entry, score in found]
         best = ranked[0].score if ranked else 0.0
         if self._off_topic(set(normalized.content)) and best < limits.exact:
-            return MatchResult(outcome=Outcome.NO_MATCH, smalltalk="offtopic", **base)
+            return MatchResult(outcome=Outcome.NO_MATCH, **base)  # logged for moderators too
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         if best >= limits.certain or (best >= limits.answer and best - runner_up >= limits.margin):
             return MatchResult(outcome=Outcome.ANSWER, candidates=tuple(ranked), **base)

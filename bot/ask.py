@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import TopicStat, UnansweredQuestion, utcnow
+from bot.db.models import TopicStat, UnansweredDaily, utcnow
 from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
 from bot.knowledge.service import KnowledgeService
@@ -46,18 +46,19 @@ class AskService:
         )
 
     async def _record_unanswered(self, guild_id: int | None, normalized: str) -> None:
+        """Count the question on today's (UTC) row, for /kb gaps over the last N days."""
         now = utcnow()
         await self._write(
-            UnansweredQuestion,
+            UnansweredDaily,
             {
                 "guild_id": guild_id or NO_GUILD,
                 "text": normalized[:1000],
+                "day": now.date(),
                 "count": 1,
-                "first_asked": now,
                 "last_asked": now,
             },
-            ("guild_id", "text"),
-            {"count": UnansweredQuestion.count + 1, "last_asked": now},
+            ("guild_id", "text", "day"),
+            {"count": UnansweredDaily.count + 1, "last_asked": now},
         )
 
     async def _write(self, model, values, keys, update) -> None:  # type: ignore[no-untyped-def]

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.knowledge.models import Entry
 from bot.matching.engine import Outcome
 from bot.roadmap.chat_commands import register_roadmap_commands
 from bot.services import Services
 from bot.textformat import entry_text, result_text, wrap
 
+log = logging.getLogger(__name__)
+
 LOCAL_USER_ID = 0  # the one person at the terminal
 Handler = Callable[[str], Awaitable[str]]
+Action = Callable[[], Awaitable[str]]
+PICK_HINT = "Type a number to pick one."
+DATABASE_DOWN = "Sorry, I can't reach the database right now, so that didn't work ({})."
+
+
+class Choice(NamedTuple):
+    """A numbered option in a reply; typing its number runs `action` and shows its reply."""
+
+    label: str
+    action: Action
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ class ChatSession:
     def __init__(self, services: Services, user_id: int = LOCAL_USER_ID) -> None:
         self.services = services
         self.user_id = user_id
-        self.choices: list[Entry] = []
+        self.choices: list[Choice] = []  # what the numbers in the last reply stand for
         self.commands: dict[str, ChatCommand] = {}
         self.register("help", self._help, "/help", "this list")
         self.register("topics", self._topics, "/topics [category]", "browse topics")
@@ -46,11 +63,33 @@ class ChatSession:
     def knowledge(self):  # type: ignore[no-untyped-def]
         return self.services.knowledge.base
 
+    def offer(self, choices: Sequence[tuple[str, Action]]) -> str:
+        """Make `choices` pickable by number (1, 2, ...) on the next line; the numbered list.
+
+        Numbers stand for the choices of the latest reply only: any other line drops them,
+        so a stale number can't pick (or mark) something the user no longer sees.
+        """
+        self.choices = [Choice(*choice) for choice in choices]
+        return "\n".join(f"  {n}. {choice.label}" for n, choice in enumerate(self.choices, 1))
+
     async def handle(self, line: str) -> str | None:
-        """Reply to one line; None means the user wants to leave."""
+        """Reply to one line; None means the user wants to leave.
+
+        A database failure is a one-line reply, never the end of the session.
+        """
         line = line.strip()
-        if line.isdigit() and self.choices:
-            return self._pick(int(line))
+        try:
+            if line.isdigit() and self.choices:
+                return await self._pick(int(line))
+            self.choices = []
+            return await self._dispatch(line)
+        except DatabaseUnavailable as exc:
+            return DATABASE_DOWN.format(exc)
+        except (SQLAlchemyError, OSError) as exc:
+            log.info("database error in the terminal chat", exc_info=True)
+            return DATABASE_DOWN.format(describe_failure(self.services.settings.database_url, exc))
+
+    async def _dispatch(self, line: str) -> str | None:
         if line.startswith("/"):
             name, _, argument = line[1:].partition(" ")
             command = self.commands.get(name.lower())
@@ -58,20 +97,24 @@ class ChatSession:
                 return f"Unknown command /{name}. Type /help to see what I can do."
             return await command.handler(argument.strip())
         result = await self.services.ask.ask(line)
-        self.choices = (
-            [c.entry for c in result.candidates] if result.outcome is Outcome.SUGGEST else []
-        )
-        reply = result_text(result, self.knowledge)
-        if self.choices:
-            reply += "\nType a number to pick one."
+        reply = result_text(result, self.knowledge)  # numbers the suggestions, as offer() does
+        if result.outcome is Outcome.SUGGEST and result.candidates:
+            self.offer([self._entry_choice(c.entry) for c in result.candidates])
+            reply += "\n" + PICK_HINT
         return reply
 
-    def _pick(self, number: int) -> str:
+    async def _pick(self, number: int) -> str:
         if not 1 <= number <= len(self.choices):
             return f"Pick a number from 1 to {len(self.choices)}."
-        entry = self.choices[number - 1]
-        self.choices = []
-        return entry_text(entry, self.knowledge)
+        choice = self.choices[number - 1]
+        self.choices = []  # the action may offer new ones
+        return await choice.action()
+
+    def _entry_choice(self, entry: Entry) -> Choice:
+        async def show() -> str:
+            return entry_text(entry, self.knowledge)
+
+        return Choice(f"{entry.title} ({entry.id})", show)
 
     async def _help(self, _: str) -> str:
         lines = ["Type a question in plain words, or one of these commands:"]
@@ -86,8 +129,7 @@ class ChatSession:
         if category.lower() not in categories:
             return f"No category {category!r}. Try one of: {', '.join(categories)}."
         entries = self.knowledge.in_category(category.lower())
-        self.choices = entries
-        listing = "\n".join(f"  {n}. {e.title} ({e.id})" for n, e in enumerate(entries, 1))
+        listing = self.offer([self._entry_choice(entry) for entry in entries])
         return f"{category.lower()}:\n{listing}\nType a number or /topic ID."
 
     async def _topic(self, entry_id: str) -> str:

@@ -12,17 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError
+from bot.content import load_content
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
 from bot.kbcli import LAYER_COMMANDS, add_layer_commands, run_layer_command
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.yamlsource import DataFileError
 from bot.matching.engine import Matcher, MatchResult
-from bot.roadmap.tracks import load_tracks
 from bot.textformat import result_text
 
 EXIT_INVALID = 1
 EXIT_CONFIG = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +87,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return _dispatch(args, settings)
+        code = _dispatch(args, settings)
+        sys.stdout.flush()  # so a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `careerbot kb dump --json | head`: the reader has enough
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except DataFileError as exc:
         print(
             f"careerbot: the knowledge base is invalid ({len(exc.issues)} problems):",
@@ -97,6 +103,16 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so Python's final flush doesn't complain either."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,21 +149,11 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
 
 def _validate(directory: Path) -> int:
     """Knowledge and roadmap tracks together, so one run lists every problem in both."""
-    issues = []
-    knowledge = None
-    try:
-        knowledge = load_knowledge(directory)
-    except DataFileError as exc:
-        issues += exc.issues
-    try:
-        tracks = load_tracks(directory / "roadmaps", knowledge)  # None: skip `learn` checks
-    except DataFileError as exc:
-        issues += exc.issues
-    if issues or knowledge is None:
-        raise DataFileError(issues)
+    content = load_content(directory)  # DataFileError: printed by run_cli, exit code 1
+    knowledge = content.knowledge
     print(
         f"{directory}: OK, {len(knowledge)} entries in {len(knowledge.categories())} categories, "
-        f"{len(tracks)} roadmap tracks"
+        f"{len(content.tracks)} roadmap tracks"
     )
     return 0
 

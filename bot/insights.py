@@ -9,7 +9,7 @@ from sqlalchemy import Integer, case, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.ask import NO_GUILD
-from bot.db.models import AnswerVote, TopicStat, UnansweredQuestion, utcnow
+from bot.db.models import AnswerVote, TopicStat, UnansweredDaily, utcnow
 from bot.knowledge.layerstore import as_utc
 from bot.knowledge.service import KnowledgeService
 from bot.matching.engine import Outcome
@@ -22,7 +22,7 @@ class Gap:
     """A question (normalised text) members asked that got no confident answer."""
 
     text: str
-    count: int  # times asked since it was first seen
+    count: int  # times asked within the window gaps() was asked about
     last_asked: dt.datetime
 
 
@@ -49,7 +49,7 @@ class GuildStats:
 
 
 class InsightsService:
-    """Read-only reports over unanswered_questions, topic_stats and answer_votes."""
+    """Read-only reports over unanswered_daily, topic_stats and answer_votes."""
 
     def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker) -> None:
         self.knowledge = knowledge
@@ -58,32 +58,28 @@ class InsightsService:
     async def gaps(
         self, guild_id: int | None, days: int = 30, limit: int = 10, *, open_only: bool = True
     ) -> list[Gap]:
-        """Most asked unanswered questions whose last ask is within `days`, most frequent first.
+        """The questions asked most often in the last `days` days without a confident answer.
 
-        With `open_only`, questions the server's knowledge now answers (say, after /kb add or
-        /kb alias) are left out, so the list shrinks as moderators fill the gaps.
+        Counts are per UTC day, so the window is every day that overlaps the last `days` x 24
+        hours. With `open_only`, questions the server's knowledge now answers (say, after
+        /kb add or /kb alias) are left out, so the list shrinks as moderators fill the gaps.
         """
         days = max(1, min(days, MAX_DAYS))
-        since = utcnow() - dt.timedelta(days=days)
+        first_day = (utcnow() - dt.timedelta(days=days)).date()
+        asked = func.sum(UnansweredDaily.count).label("asked")
+        last = func.max(UnansweredDaily.last_asked).label("last")
         async with self.sessions() as session:
             rows = await session.execute(
-                select(
-                    UnansweredQuestion.text,
-                    UnansweredQuestion.count,
-                    UnansweredQuestion.last_asked,
-                )
+                select(UnansweredDaily.text, asked, last)
                 .where(
-                    UnansweredQuestion.guild_id == (guild_id or NO_GUILD),
-                    UnansweredQuestion.last_asked >= since,
+                    UnansweredDaily.guild_id == (guild_id or NO_GUILD),
+                    UnansweredDaily.day >= first_day,
                 )
-                .order_by(
-                    UnansweredQuestion.count.desc(),
-                    UnansweredQuestion.last_asked.desc(),
-                    UnansweredQuestion.text,
-                )
+                .group_by(UnansweredDaily.text)
+                .order_by(asked.desc(), last.desc(), UnansweredDaily.text)
                 .limit(limit * 4 if open_only else limit)
             )
-            gaps = [Gap(text, count, as_utc(last)) for text, count, last in rows]
+            gaps = [Gap(text, int(count), as_utc(when)) for text, count, when in rows]
         if open_only:
             matcher = await self.knowledge.matcher_for(guild_id)
             gaps = [gap for gap in gaps if matcher.match(gap.text).outcome is not Outcome.ANSWER]

@@ -20,6 +20,7 @@ from bot.knowledge.moderation import Change
 from bot.services import Services, open_services
 
 EXIT_REJECTED = 1
+EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`
 LAYER_COMMANDS = (
     "add",
     "edit",
@@ -88,6 +89,27 @@ def add_layer_commands(kb: argparse._SubParsersAction) -> None:  # type: ignore[
     )
 
 
+class FileProblem(Exception):
+    """A file named on the command line can't be used; the message is one line for a human."""
+
+
+def read_text(path: Path | str) -> str:
+    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason')."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 async def run_layer_command(args: argparse.Namespace, settings: Settings) -> int:
     services = await open_services(settings)
     try:
@@ -96,6 +118,9 @@ async def run_layer_command(args: argparse.Namespace, settings: Settings) -> int
         print(f"careerbot: nothing saved; fix {len(exc.issues)} problem(s):", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         return EXIT_REJECTED
+    except FileProblem as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return EXIT_BAD_FILE
     finally:
         await services.close()
 
@@ -103,11 +128,17 @@ async def run_layer_command(args: argparse.Namespace, settings: Settings) -> int
 def _fields(args: argparse.Namespace) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if args.file is not None:
-        loaded = yaml.safe_load(args.file.read_text(encoding="utf-8"))  # JSON is YAML too
+        try:
+            loaded = yaml.safe_load(read_text(args.file))  # JSON is YAML too
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid syntax"
+            raise FileProblem(f"{args.file} is not valid YAML or JSON{line}: {problem}") from None
         if not isinstance(loaded, dict):
-            raise SystemExit(f"careerbot: {args.file} must hold a mapping of entry fields")
+            raise FileProblem(f"{args.file} must hold a mapping of entry fields")
         fields.update(loaded)
-    answer = args.answer_file.read_text(encoding="utf-8") if args.answer_file else args.answer
+    answer = read_text(args.answer_file) if args.answer_file else args.answer
     flags = {
         "id": getattr(args, "new_id", None),
         "title": args.title,
@@ -154,12 +185,12 @@ async def _run(args: argparse.Namespace, services: Services) -> int:
     if command == "export":
         text = await moderation.export(guild)
         if args.output:
-            args.output.write_text(text, encoding="utf-8")
+            write_text(args.output, text)
         else:
             sys.stdout.write(text)
         return 0
     if command == "import":
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        text = sys.stdin.read() if args.file == "-" else read_text(args.file)
         result = await moderation.import_yaml(guild, text)
         print(
             f"imported: {len(result.added)} added, {len(result.changed)} changed, "

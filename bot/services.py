@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.ask import AskService
 from bot.config import Settings
+from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
 from bot.db.engine import session_factory as make_session_factory
 from bot.feedback import FeedbackService
@@ -37,6 +39,32 @@ class Services:
     roadmaps: RoadmapService
     moderation: ModerationService
     insights: InsightsService
+    _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    async def reload_content(self) -> Content:
+        """Re-read the knowledge directory: knowledge and roadmap tracks, validated exactly as
+        `careerbot kb validate` does, then served together (no question or roadmap command
+        sees one without the other).
+
+        On any problem raise DataFileError and keep serving both previous ones. Only this
+        process reloads: other shard processes keep theirs until restarted.
+        """
+        directory = self.knowledge.directory
+        if directory is None:
+            raise ValueError("the knowledge was not loaded from a directory")
+        async with self._reloading:  # two reloads at once: the later read is installed last
+            content = await asyncio.to_thread(load_content, directory)
+            matcher = await self.knowledge.prepare(content.knowledge)
+            self.knowledge.install(matcher)  # no await from here: both change at once
+            self.roadmaps.install(content.tracks)
+        log.info(
+            "reloaded %s: %d entries (version %s), roadmap tracks %s",
+            directory,
+            len(content.knowledge),
+            content.knowledge.version,
+            ", ".join(content.tracks.ids()) or "none",
+        )
+        return content
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -45,10 +73,15 @@ class Services:
 async def open_services(
     settings: Settings, *, knowledge: KnowledgeService | None = None, upgrade: bool = True
 ) -> Services:
-    """Load knowledge (raises DataFileError), connect and migrate (raises DatabaseUnavailable)."""
-    knowledge = knowledge or KnowledgeService.from_directory(settings.knowledge_dir)
-    roadmaps_dir = settings.knowledge_dir / "roadmaps"
-    tracks = load_tracks(roadmaps_dir, knowledge.base)  # raises DataFileError, like knowledge
+    """Load knowledge and roadmap tracks (raises DataFileError), connect and migrate (raises
+    DatabaseUnavailable)."""
+    if knowledge is None:
+        content = load_content(settings.knowledge_dir)  # what `careerbot kb validate` checks
+        knowledge = KnowledgeService(content.knowledge, settings.knowledge_dir)
+        tracks = content.tracks
+    else:  # given (tests, scripts): its tracks are the ones next to it, checked against it
+        directory = knowledge.directory or settings.knowledge_dir
+        tracks = load_tracks(roadmaps_dir(directory), knowledge.base)
     engine = create_engine(settings.database_url)
     try:
         if upgrade:
@@ -72,7 +105,7 @@ async def open_services(
         ask=AskService(knowledge, sessions),
         guild_settings=GuildSettingsService(sessions),
         feedback=FeedbackService(sessions),
-        roadmaps=RoadmapService(tracks, sessions, knowledge, roadmaps_dir),
+        roadmaps=RoadmapService(tracks, sessions, knowledge),
         moderation=ModerationService(knowledge, sessions),
         insights=InsightsService(knowledge, sessions),
     )

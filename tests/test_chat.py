@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.chat import ChatSession
+import io
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from bot.chat import ChatSession, run_chat
+from bot.db.engine import DatabaseUnavailable, redact
 from bot.services import Services
 
 
@@ -39,3 +45,58 @@ async def test_empty_and_small_talk_and_quit(services: Services) -> None:
     assert "Ask me anything" in (await chat.handle("   ") or "")
     assert "Hi!" in (await chat.handle("hello") or "")
     assert await chat.handle("/quit") is None
+
+
+async def test_topic_lists_are_picked_by_number_and_numbers_are_for_the_last_reply_only(
+    services: Services,
+) -> None:
+    chat = ChatSession(services)
+    listing = await chat.handle("/topics salaries")
+    assert listing is not None
+    first = next(line for line in listing.splitlines() if line.startswith("  1. "))
+    entry_id = first.rsplit("(", 1)[1].rstrip(")")
+    assert f"[topic: {entry_id}]" in (await chat.handle("1") or "")
+    await chat.handle("/topics salaries")
+    assert (await chat.handle("999") or "").startswith("Pick a number from 1 to ")
+    await chat.handle("/help")  # another reply: its numbers are gone
+    assert chat.choices == []
+    assert "[topic: " not in (await chat.handle("1") or "")
+
+
+def locked(*_: object, **__: object) -> None:
+    raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+
+async def unavailable(*_: object, **__: object) -> None:
+    raise DatabaseUnavailable("cannot use database sqlite+aiosqlite:///x.db: disk I/O error")
+
+
+async def test_a_database_failure_is_a_one_line_reply_and_the_session_goes_on(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = ChatSession(services)
+    monkeypatch.setattr(services.roadmaps, "view", locked)
+    reply = await chat.handle("/roadmap view networking")
+    assert reply is not None and len(reply.splitlines()) == 1
+    assert reply.startswith("Sorry, I can't reach the database right now")
+    assert f"cannot use database {redact(services.settings.database_url)}: " in reply
+    assert reply.endswith(": database is locked).")
+    monkeypatch.setattr(services.ask, "ask", unavailable)
+    reply = await chat.handle("how much do ml engineers make")
+    assert reply == (
+        "Sorry, I can't reach the database right now, so that didn't work "
+        "(cannot use database sqlite+aiosqlite:///x.db: disk I/O error)."
+    )
+    assert "/topics [category]" in (await chat.handle("/help") or "")
+
+
+async def test_run_chat_survives_a_database_failure(
+    services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(services.roadmaps, "view", locked)
+    monkeypatch.setattr("sys.stdin", io.StringIO("/roadmap view networking\n/topic phd\n/quit\n"))
+    await run_chat(services)
+    out = capsys.readouterr().out
+    words = " ".join(out.split())  # the chat wraps lines to the terminal width
+    assert "database is locked" in words and "[topic: phd]" in out
+    assert out.rstrip().endswith("Bye!")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bot.cli import run_cli
+from bot.cli import EXIT_BROKEN_PIPE, run_cli
 
 
 def test_ask_json_reads_stdin_and_writes_one_line_per_question(
@@ -59,4 +62,99 @@ def test_bad_setting_is_one_clear_line(
     assert run_cli(["ask", "hi"]) == 2
     assert (
         capsys.readouterr().err.strip() == "careerbot: ASK_RATE must be a whole number, got 'lots'"
+    )
+
+
+class ClosedPipe(io.StringIO):
+    """stdout after the reader went away, as in `careerbot kb dump --json | head`."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["kb", "dump", "--json"], ["ask", "is kaggle worth it"], ["ask", "--json", "-"]],
+)
+def test_a_closed_pipe_ends_quietly(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("is kaggle worth it\n" * 3))
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert run_cli(argv) == EXIT_BROKEN_PIPE
+    assert capsys.readouterr().err == ""
+
+
+def test_a_closed_pipe_ends_quietly_in_a_real_process() -> None:
+    """Nothing on stderr, not even Python's "Exception ignored" at its final flush."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "kb", "dump", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10).startswith(b"[")  # the dump is far larger than a pipe holds
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert stderr == b""
+
+
+@pytest.fixture
+def operator_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kb", "import", "{missing}", "--guild", "1"],
+        ["kb", "add", "--guild", "1", "--file", "{missing}"],
+        ["kb", "edit", "kaggle", "--guild", "1", "--answer-file", "{missing}"],
+    ],
+)
+def test_operator_files_that_cannot_be_read_are_one_line(
+    argv: list[str], operator_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = operator_db / "missing.yaml"
+    assert run_cli([arg.format(missing=missing) for arg in argv]) == 2
+    err = capsys.readouterr().err
+    assert err == f"careerbot: cannot read {missing}: No such file or directory\n"
+    assert run_cli([arg.format(missing=operator_db) for arg in argv]) == 2  # a directory
+    assert capsys.readouterr().err.startswith(f"careerbot: cannot read {operator_db}: ")
+
+
+def test_operator_files_that_are_not_usable_are_one_line(
+    operator_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def cli(*argv: str) -> tuple[int, str]:
+        code = run_cli(["kb", *argv, "--guild", "1"])
+        return code, capsys.readouterr().err
+
+    broken, listing, binary = (operator_db / name for name in ("a.yaml", "b.yaml", "c.yaml"))
+    broken.write_text("title: [never closed\n", encoding="utf-8")
+    listing.write_text("- just a list\n", encoding="utf-8")
+    binary.write_bytes(b"id: x\n\xff\xfe")
+    assert cli("add", "--file", str(broken)) == (
+        2,
+        f"careerbot: {broken} is not valid YAML or JSON (line 2): "
+        "expected ',' or ']', but got '<stream end>'\n",
+    )
+    assert cli("add", "--file", str(listing)) == (
+        2,
+        f"careerbot: {listing} must hold a mapping of entry fields\n",
+    )
+    assert cli("import", str(binary)) == (
+        2,
+        f"careerbot: cannot read {binary}: not UTF-8 text (byte 6)\n",
+    )
+    nowhere = operator_db / "no" / "layer.yaml"
+    assert cli("export", "-o", str(nowhere)) == (
+        2,
+        f"careerbot: cannot write {nowhere}: No such file or directory\n",
     )

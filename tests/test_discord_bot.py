@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import create_engine
-from bot.db.models import AnswerVote, GuildSettings, TopicStat, UnansweredQuestion
+from bot.db.models import AnswerVote, GuildSettings, TopicStat, UnansweredDaily
 from bot.discord.app import CareerBot, create_bot
 from bot.discord.cogs.config import NEEDS_MANAGE_SERVER, SERVER_ONLY
 from bot.discord.embeds import PAGE_CHARS
@@ -186,9 +186,9 @@ async def test_no_match_is_kind_lists_popular_topics_and_logs_without_user(
         assert embed["fields"][0]["name"] == "Popular topics"
         assert len(custom_ids(body)) == 5
         assert all(i.startswith("careerbot:pick:") for i in custom_ids(body))
-    logged = await rows(services, UnansweredQuestion)
+    logged = await rows(services, UnansweredDaily)
     assert [q.count for q in logged] == [1] and "weather" in logged[0].text  # normalized text
-    assert not [c.name for c in UnansweredQuestion.__table__.columns if "user" in c.name]
+    assert not [c.name for c in UnansweredDaily.__table__.columns if "user" in c.name]
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,12 @@ SQLite only: ModerationService and InsightsService are tested on PostgreSQL else
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
 import shutil
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,14 @@ from sqlalchemy import func, select
 
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.db.models import GuildEntry, KnowledgeRevision
+from bot.discord import common
 from bot.discord.app import CareerBot, create_bot
-from bot.discord.cogs.kb import IMPORT_MAX_BYTES, OWNER_ONLY
+from bot.discord.cogs.kb import IMPORT_MAX_BYTES, OTHER_PROCESSES, OWNER_ONLY
+from bot.discord.errors import SLOW_DATABASE
 from bot.discord.kb_access import NOT_A_MODERATOR, SERVER_ONLY
 from bot.discord.kb_gaps import GAP_GONE
 from bot.discord.kb_text import listing, rejected_embed, show_embed
+from bot.knowledge import load_knowledge
 from bot.knowledge.layers import Origin
 from bot.knowledge.models import MAX_QUESTIONS, Entry
 from bot.knowledge.moderation import EntryState
@@ -364,6 +369,71 @@ async def test_edit_form_is_prefilled_with_the_current_text(
     assert state.origin is Origin.OVERRIDE and state.text.questions == kaggle.questions
 
 
+async def test_saved_preview_of_a_long_answer_has_every_page_and_no_votes(
+    factory: Factory, services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    paragraph = ("Ask early, ask often, share what you tried. " * 9).strip()
+    answer = "\n\n".join(f"Part {n}: {paragraph}" for n in range(10))[:4000].rstrip()
+    assert len(answer) > 3900
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        assert (await kb(h, "edit", id="kaggle")).response["type"] == 9
+        body = await reply(await h.submit_modal({"answer": answer}))
+        assert body["content"] == "Saved your changes to `kaggle` (revision #1)."
+        [embed] = body["embeds"]
+        assert embed["footer"]["text"] == "topic: kaggle · page 1/3"
+        assert custom_ids(body) == ["careerbot:page:kaggle:0", "careerbot:page:kaggle:1"]
+        shown = [embed["description"]]
+
+        for number in (2, 3):  # Next, Next
+            turned = await h.click(f"careerbot:page:kaggle:{number - 1}")
+            assert turned.response["type"] == 7
+            page = turned.response["data"]
+            assert page["content"] == body["content"]  # what was saved stays above the answer
+            assert page["embeds"][0]["footer"]["text"] == f"topic: kaggle · page {number}/3"
+            shown.append(page["embeds"][0]["description"])
+        assert "\n\n".join(shown) == answer  # every page together: the whole answer
+        assert custom_ids(page) == ["careerbot:page:kaggle:1", "careerbot:page:kaggle:2"]
+        assert [b.get("disabled", False) for b in page["components"][0]["components"]] == [
+            False, True
+        ]  # fmt: skip
+        every_body_is_safe(h.fake)
+
+
+async def test_forms_and_gap_buttons_answer_in_time_when_the_database_is_slow(
+    factory: Factory,
+    services: Services,
+    servers: tuple[Payload, Payload],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = asyncio.Event()
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()  # far beyond the budget; released at the end
+        raise AssertionError("dropped: the member was answered already")
+
+    monkeypatch.setattr(common, "ANSWER_BUDGET", 0.05)
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        await (await h.slash("ask", question="who runs the friday meetup")).wait("followup")
+        add_gap = custom_ids(await reply(await kb(h, "gaps")))[0]
+
+        monkeypatch.setattr(services.moderation, "show", slow)  # /kb edit reads the entry
+        started = time.perf_counter()
+        edit = await kb(h, "edit", id="kaggle")
+        assert time.perf_counter() - started < 1.0
+        assert edit.response["type"] == 4  # an answer, not the form nor silence
+        assert edit.response["data"]["content"] == SLOW_DATABASE
+        assert edit.response["data"]["flags"] == EPHEMERAL
+
+        monkeypatch.setattr(services.guild_settings, "get", slow)  # the moderator check
+        started = time.perf_counter()
+        click = await h.click(add_gap)
+        assert time.perf_counter() - started < 1.0
+        assert click.response["type"] == 4 and click.response["data"]["content"] == SLOW_DATABASE
+        assert click.response["data"]["flags"] == EPHEMERAL
+        release.set()  # the late reads end; their results are dropped
+    assert await counts(services) == (0, 0)
+
+
 # ---- alias, hide, unhide, remove, show --------------------------------------------------------
 
 
@@ -651,7 +721,7 @@ async def test_reload_is_owner_only_and_keeps_the_old_knowledge_on_broken_files(
         assert re.fullmatch(r"• `knowledge/roles\.yaml` · line \d+: invalid YAML: .+", first)
         assert rest and all("unknown id" in line for line in rest)
         assert embed["footer"]["text"] == (
-            f"Still serving the previous knowledge base ({entries} entries)."
+            f"Still serving the previous knowledge base ({entries} entries) and roadmap tracks (3)."
         )
         guild = h.guild
         assert await answer_footer(h, "how do I become an mlops engineer", guild) == (
@@ -667,6 +737,73 @@ async def test_reload_is_owner_only_and_keeps_the_old_knowledge_on_broken_files(
         assert done.startswith(f"Reloaded the knowledge files: {entries} entries")
         topic = await h.slash("topic", name="mlops-engineer")
         assert topic.response["data"]["embeds"][0]["title"] == "MLOps, freshly reloaded"
+
+
+def rename_entry(directory: Path, old: str, new: str) -> None:
+    """Rename a knowledge entry and the `related` lists that name it (not the tracks)."""
+    for path in directory.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8").replace(f"- id: {old}\n", f"- id: {new}\n")
+        text = re.sub(rf"(?m)^(  related: \[.*)\b{old}\b", rf"\g<1>{new}", text)
+        path.write_text(text, encoding="utf-8")
+
+
+async def test_reload_checks_the_tracks_and_swaps_knowledge_and_tracks_together(
+    settings: Settings,
+    copy_services: Services,
+    knowledge_copy: Path,
+    servers: tuple[Payload, Payload],
+) -> None:
+    services = copy_services
+    old_knowledge, old_tracks = services.knowledge.base, services.roadmaps.tracks
+    originals = {path: path.read_bytes() for path in knowledge_copy.glob("*.yaml")}
+    rename_entry(knowledge_copy, "mentorship", "mentoring")
+    load_knowledge(knowledge_copy)  # the knowledge alone is valid; a track learns "mentorship"
+    async with run_bot(
+        lambda: create_bot(settings, services=services), guilds=[servers[0]], user=OLGA
+    ) as h:
+        body = await reply(await kb(h, "reload", user=OLGA))
+        [embed] = body["embeds"]
+        assert embed["title"] == "Not reloaded: 1 problem in the knowledge files"
+        assert re.fullmatch(
+            r"• `knowledge/roadmaps/networking\.yaml` · line \d+ · `networking/mentor\.learn`: "
+            r"unknown knowledge entry 'mentorship'",
+            embed["description"],
+        ), embed["description"]
+        assert embed["footer"]["text"] == (
+            f"Still serving the previous knowledge base ({len(old_knowledge)} entries) and "
+            f"roadmap tracks ({len(old_tracks)})."
+        )
+        assert services.knowledge.base is old_knowledge and services.roadmaps.tracks is old_tracks
+        topic = await h.slash("topic", name="mentorship")
+        assert topic.response["data"]["embeds"][0]["title"] == "Finding a mentor in ML"
+
+        for path, data in originals.items():
+            path.write_bytes(data)
+        track = knowledge_copy / "roadmaps" / "networking.yaml"
+        text = track.read_text(encoding="utf-8")
+        assert "title: Go to a conference or a local meetup\n" in text
+        track.write_text(
+            text.replace("a conference or a local meetup", "one meetup this month"),
+            encoding="utf-8",
+        )
+        done = await text_of(await kb(h, "reload", user=OLGA))
+        assert done.startswith(f"Reloaded the knowledge files: {len(old_knowledge)} entries")
+        assert "and 3 roadmap tracks." in done and "SHARD_IDS" not in done  # one process
+        next_up = await reply(await h.slash("roadmap", subcommand="next", track="networking"))
+        assert next_up["embeds"][0]["title"].endswith(" Go to one meetup this month")
+    assert services.knowledge.base is not old_knowledge
+    assert services.roadmaps.tracks is not old_tracks
+
+
+async def test_reload_in_one_of_several_processes_says_to_restart_the_others(
+    settings: Settings, copy_services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    sharded = dataclasses.replace(settings, shard_count=2, shard_ids=(0,))
+    async with run_bot(
+        lambda: create_bot(sharded, services=copy_services), guilds=[servers[0]], user=OLGA
+    ) as h:
+        done = await text_of(await kb(h, "reload", user=OLGA))
+    assert done.startswith("Reloaded the knowledge files") and done.endswith(OTHER_PROCESSES)
 
 
 # ---- autocomplete and text helpers --------------------------------------------------------------

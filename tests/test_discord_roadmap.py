@@ -348,7 +348,9 @@ async def test_next_shows_the_item_and_its_answer_and_mark_done_moves_on(
         assert "`/topic portfolio-projects`" in item["fields"][0]["value"]
         assert answer["footer"]["text"].startswith("topic: portfolio-projects")
         done_id = "careerbot:rm-done:portfolio:supervised-project"
-        assert custom_ids(body) == [done_id] and pings_nobody(body)
+        votes = [f"careerbot:vote:{n}:portfolio-projects" for n in (1, 0)]
+        assert custom_ids(body) == [done_id, *votes] and pings_nobody(body)
+        assert [len(row["components"]) for row in body["components"]] == [1, 2]  # Mark done, votes
         message = copy.deepcopy(h.last_message_with(done_id))  # the click edits it in place
 
         click = await h.click(done_id)
@@ -357,13 +359,61 @@ async def test_next_shows_the_item_and_its_answer_and_mark_done_moves_on(
         assert update["content"].startswith(f"{MARKS['done']} **A supervised project")
         assert "14% (1 of 7 done)" in update["content"] and pings_nobody(update)
         assert update["embeds"][0]["title"].startswith(f"{MARKS['todo']} An unsupervised")
-        assert custom_ids(update) == ["careerbot:rm-done:portfolio:unsupervised-project"]
+        after = custom_ids(update)
+        assert after[0] == "careerbot:rm-done:portfolio:unsupervised-project"
+        helps = update["embeds"][1]["footer"]["text"].removeprefix("topic: ")
+        assert after[1:] == [f"careerbot:vote:{n}:{helps}" for n in (1, 0)]  # the new answer's
     assert (await statuses(services, ALICE, "portfolio"))["supervised-project"] == "done"
 
     async with run_bot(factory, guilds=[guild], user=ALICE) as h:  # a restarted bot
         again = await h.click(done_id, on_message=message)  # the button of the old message
         update = (await again.wait("edit")).json
         assert "already done; nothing changed" in update["content"]
+
+
+async def test_next_answer_has_votes_and_pages_and_turning_a_page_keeps_mark_done(
+    factory: Factory, services: Services
+) -> None:
+    guild = make_guild(members=[ALICE], channels=[make_channel("general")])
+    paragraph = ("build, ship, explain. " * 17).strip()
+    long_answer = "\n\n".join(f"Paragraph {n}: {paragraph}" for n in range(10))
+    assert 3800 < len(long_answer) <= 4000
+    await services.moderation.edit(int(guild["id"]), "portfolio-projects", {"answer": long_answer})
+    done_id = "careerbot:rm-done:portfolio:supervised-project"
+    async with run_bot(factory, guilds=[guild], user=ALICE) as h:
+        body = await roadmap(h, "next", track="portfolio")
+        item, answer = body["embeds"]
+        assert answer["footer"]["text"] == "topic: portfolio-projects · page 1/2"
+        assert answer["description"].startswith("Paragraph 0:")
+        first, second = body["components"]
+        assert [c["custom_id"] for c in first["components"]] == [done_id]
+        buttons = second["components"]
+        assert [b.get("label") for b in buttons] == [
+            "◀ Previous", "Next ▶", "Helpful", "Not helpful"
+        ]  # fmt: skip
+        assert [b.get("disabled", False) for b in buttons] == [True, False, False, False]
+        assert limits.problems(body) == []
+
+        turned = await h.click("careerbot:page:portfolio-projects:1")
+        page = turned.response
+        assert page["type"] == 7  # the message itself, updated in place
+        kept, answer2 = page["data"]["embeds"]
+        assert kept["title"] == item["title"]  # the roadmap item stays above the answer
+        assert answer2["footer"]["text"] == "topic: portfolio-projects · page 2/2"
+        assert long_answer.endswith(answer2["description"])
+        assert custom_ids(page["data"])[0] == done_id  # Mark done is still there
+        assert [len(row["components"]) for row in page["data"]["components"]] == [1, 4]
+        assert page["data"]["components"][1]["components"][1]["disabled"] is True  # last page
+        assert pings_nobody(page["data"])
+
+        vote = await h.click("careerbot:vote:1:portfolio-projects")
+        assert "helpful" in (await vote.wait("followup")).json["content"]
+        click = await h.click(done_id)  # from the turned page: still marks the item done
+        update = (await click.wait("edit")).json
+        assert update["content"].startswith(f"{MARKS['done']} **A supervised project")
+    [stored_vote] = await stored(services, AnswerVote)
+    assert (stored_vote.entry_id, stored_vote.helpful) == ("portfolio-projects", True)
+    assert (await statuses(services, ALICE, "portfolio"))["supervised-project"] == "done"
 
 
 async def test_mark_done_on_the_last_item_finishes_the_track(

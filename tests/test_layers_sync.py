@@ -92,7 +92,7 @@ async def test_reload_with_broken_files_keeps_the_old_knowledge_and_the_layers(
         roles = directory / "roles.yaml"
         roles.write_text(roles.read_text().replace("title:", "titel:", 1))
         with pytest.raises(DataFileError) as caught:
-            await knowledge.reload()
+            await services.reload_content()
         problems = {(i.file, i.line, i.entry_id, i.field, i.message) for i in caught.value.issues}
         assert {
             ("knowledge/roles.yaml", 2, "ml-engineer", "titel", "unknown field"),
@@ -107,7 +107,7 @@ async def test_reload_with_broken_files_keeps_the_old_knowledge_and_the_layers(
         text = kaggle.read_text()
         assert "- id: kaggle\n" in text
         kaggle.write_text(text.replace("- id: kaggle\n  title:", "- id: kaggle\n  title: New |", 1))
-        await knowledge.reload()
+        await services.reload_content()
         seen = (await knowledge.knowledge_for(GUILD)).get("kaggle")
         assert seen.title.startswith("New |") and seen.questions[-1] == "leaderboard grinding"
         assert (await services.ask.ask(QUESTION, GUILD)).entry.id == "study-group"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.db.models import AnswerVote, UnansweredQuestion, utcnow
+from sqlalchemy import select
+
+from bot.db.models import AnswerVote, UnansweredDaily, utcnow
 from bot.permissions import may_moderate, member_may_moderate
 from bot.services import Services
 
@@ -25,8 +27,8 @@ async def test_gaps_list_unanswered_questions_of_this_server_most_frequent_first
     async with services.sessions.begin() as session:
         old = utcnow() - dt.timedelta(days=40)
         session.add(
-            UnansweredQuestion(
-                guild_id=GUILD, text="old question", count=50, first_asked=old, last_asked=old
+            UnansweredDaily(
+                guild_id=GUILD, text="old question", day=old.date(), count=50, last_asked=old
             )
         )
 
@@ -52,6 +54,62 @@ async def test_gaps_list_unanswered_questions_of_this_server_most_frequent_first
     )
     assert [gap.count for gap in await services.insights.gaps(GUILD)] == [1]
     assert len(await services.insights.gaps(GUILD, open_only=False)) == 2
+
+
+async def add_asks(services: Services, text: str, days_ago: int, count: int) -> None:
+    """`count` asks of `text` in GUILD on the day `days_ago` days back, as written directly."""
+    when = utcnow() - dt.timedelta(days=days_ago)
+    async with services.sessions.begin() as session:
+        session.add(
+            UnansweredDaily(
+                guild_id=GUILD, text=text, day=when.date(), count=count, last_asked=when
+            )
+        )
+
+
+async def test_gaps_count_only_the_asks_inside_the_window(services: Services) -> None:
+    for days_ago in (200, 201, 202, 203):  # 100 asks, long ago
+        await add_asks(services, "old favourite question", days_ago, 25)
+    for _ in range(3):
+        assert (await services.ask.ask(GAP, GUILD)).entry is None
+
+    today = await services.insights.gaps(GUILD, days=1)
+    assert [(gap.count, "visa" in gap.text) for gap in today] == [(3, True)]
+    assert today[0].last_asked > utcnow() - dt.timedelta(minutes=5)
+
+    year = await services.insights.gaps(GUILD, days=365)
+    assert [(gap.text, gap.count) for gap in year] == [
+        ("old favourite question", 100),
+        (today[0].text, 3),
+    ]
+    old = year[0].last_asked
+    assert utcnow() - dt.timedelta(days=201) < old < utcnow() - dt.timedelta(days=199)
+
+    # A window that cuts through the old asks counts only the days inside it.
+    assert [(g.text, g.count) for g in await services.insights.gaps(GUILD, days=201)] == [
+        ("old favourite question", 50),
+        (today[0].text, 3),
+    ]
+    # Asked again today: today's count, but every day in the window for the year.
+    await add_asks(services, "old favourite question", 0, 1)
+    assert [(g.text, g.count) for g in await services.insights.gaps(GUILD, days=1)] == [
+        (today[0].text, 3),
+        ("old favourite question", 1),
+    ]
+    assert (await services.insights.gaps(GUILD, days=365))[0].count == 101
+
+
+async def test_unanswered_asks_are_counted_per_day_without_user(services: Services) -> None:
+    await add_asks(services, "is there a discord meetup in berlin", 1, 4)
+    for _ in range(2):
+        await services.ask.ask("is there a discord meetup in berlin", GUILD)
+    async with services.sessions() as session:
+        rows = (await session.execute(select(UnansweredDaily))).scalars().all()
+    by_day = sorted((row.day, row.count) for row in rows)
+    today = utcnow().date()
+    assert by_day == [(today - dt.timedelta(days=1), 4), (today, 2)]
+    assert not [c for c in UnansweredDaily.__table__.columns if "user" in c.name]
+    assert [g.count for g in await services.insights.gaps(GUILD, days=2)] == [6]
 
 
 async def test_stats_count_topics_and_votes_per_server(services: Services) -> None:

@@ -48,6 +48,7 @@ async def test_fuzzy_titles_ambiguity_and_track_prefix(services: Services) -> No
     assert "in progress" in doing
     which = await say(chat, "/roadmap done deployed project")
     assert which.startswith("Which one do you mean by 'deployed project'?")
+    assert which.endswith("\nType a number to pick one.")
     assert "/roadmap done portfolio:deployed-project" in which
     assert "/roadmap done ml-engineer:deployed-project" in which
     picked = await say(chat, "/roadmap done portfolio:deployed-project")
@@ -116,3 +117,36 @@ async def test_database_down_is_a_friendly_reply(services: Services, tmp_path: P
         # aiosqlite stops its worker thread after a failed connect without waiting;
         # let it finish while this test's event loop is still open.
         await asyncio.sleep(0.2)
+
+
+def number_of(reply: str, command: str) -> str:
+    """The number in front of the choice that stands for `command`."""
+    line = next(line for line in reply.splitlines() if line.endswith(command))
+    number, _, _ = line.strip().partition(". ")
+    assert number.isdigit()
+    return number
+
+
+async def test_which_one_choices_are_numbered_and_picked_by_number(services: Services) -> None:
+    chat = ChatSession(services)
+    which = await say(chat, "/roadmap done deployed project")
+    lines = which.splitlines()[1:-1]
+    assert [line.split(".")[0].strip() for line in lines] == [
+        str(n) for n in range(1, len(lines) + 1)
+    ]
+    number = number_of(which, "/roadmap done ml-engineer:deployed-project")
+    assert (await say(chat, "99")).startswith("Pick a number from 1 to ")  # choices stay
+    picked = await say(chat, number)
+    assert picked.startswith("✓ 'Ship one end-to-end project with a deployed model'")
+    assert "(Become an ML engineer) is now done" in picked
+    view = await services.roadmaps.view(LOCAL_USER_ID, "ml-engineer")
+    assert view.item("deployed-project").status == "done"  # type: ignore[union-attr]
+    assert (await services.roadmaps.view(LOCAL_USER_ID, "portfolio")).done == 0
+
+    # Undo offers the closed items; numbers only count for the reply that showed them.
+    await say(chat, "/roadmap done portfolio:deployed-project")
+    which = await say(chat, "/roadmap undo deployed project")
+    number = number_of(which, "/roadmap undo portfolio:deployed-project")
+    await say(chat, "/roadmap view portfolio")
+    await chat.handle(number)  # now just a (meaningless) question
+    assert (await services.roadmaps.view(LOCAL_USER_ID, "portfolio")).done == 1

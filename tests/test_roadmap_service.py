@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from bot.config import BUNDLED_KNOWLEDGE
 from bot.db.engine import DatabaseUnavailable, create_engine, session_factory
 from bot.db.models import RoadmapProgress, User
-from bot.knowledge import DataFileError
 from bot.roadmap.progress import OPEN
 from bot.roadmap.search import MAX_CHOICES
 from bot.roadmap.service import RoadmapError, RoadmapService
@@ -203,24 +202,6 @@ async def test_find_track(services: Services) -> None:
     assert roadmaps.find_track("portfolo").id == "portfolio"  # type: ignore[union-attr]
     assert roadmaps.find_track("Grow your ML network").id == "networking"  # type: ignore[union-attr]
     assert roadmaps.find_track("cooking") is None
-
-
-async def test_reload_swaps_tracks_and_keeps_old_ones_on_errors(
-    services: Services, tmp_path: Path
-) -> None:
-    directory = tmp_path / "roadmaps"
-    directory.mkdir()
-    source = services.roadmaps.directory
-    assert source is not None
-    (directory / "networking.yaml").write_text((source / "networking.yaml").read_text())
-    roadmaps = RoadmapService(
-        services.roadmaps.tracks, services.sessions, services.knowledge, directory
-    )
-    assert (await roadmaps.reload()).ids() == ["networking"]
-    (directory / "networking.yaml").write_text("id: networking\n")
-    with pytest.raises(DataFileError, match=r"networking\.yaml"):
-        await roadmaps.reload()
-    assert roadmaps.tracks.ids() == ["networking"]
 
 
 async def test_a_dead_database_is_one_clear_error(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.db.models import RoadmapProgress
 from bot.roadmap.progress import TrackView, build_view
 from bot.roadmap.service import RoadmapService
-from bot.roadmap.tracks import Track, TrackSet
+from bot.roadmap.tracks import Track, TrackSet, load_tracks
 from bot.services import Services
 
 USER = 42
@@ -51,19 +51,22 @@ V3 = V2.replace("id: new-course", "id: newest-course").replace(
 )
 
 
-async def service_on(services: Services, tmp_path: Path, text: str) -> RoadmapService:
-    directory = tmp_path / "roadmaps"
-    directory.mkdir(exist_ok=True)
-    (directory / "demo.yaml").write_text(text)
-    roadmaps = RoadmapService(TrackSet(), services.sessions, services.knowledge, directory)
-    await roadmaps.reload()
+def service_on(services: Services, tmp_path: Path, text: str) -> RoadmapService:
+    roadmaps = RoadmapService(TrackSet(), services.sessions, services.knowledge)
+    update_yaml(roadmaps, tmp_path, text)
     return roadmaps
 
 
-async def update_yaml(roadmaps: RoadmapService, text: str) -> None:
-    assert roadmaps.directory is not None
-    (roadmaps.directory / "demo.yaml").write_text(text)
-    await roadmaps.reload()
+def update_yaml(roadmaps: RoadmapService, tmp_path: Path, text: str | None) -> None:
+    """Write (None: delete) the track file and serve what is there now, as a reload does."""
+    directory = tmp_path / "roadmaps"
+    directory.mkdir(exist_ok=True)
+    if text is None:
+        (directory / "demo.yaml").unlink()
+    else:
+        (directory / "demo.yaml").write_text(text)
+    assert roadmaps.knowledge is not None
+    roadmaps.install(load_tracks(directory, roadmaps.knowledge.base))
 
 
 async def stored(services: Services) -> dict[str, str]:
@@ -79,13 +82,13 @@ async def stored(services: Services) -> dict[str, str]:
 async def test_removed_items_keep_progress_hidden_not_deleted(
     services: Services, tmp_path: Path
 ) -> None:
-    roadmaps = await service_on(services, tmp_path, V1)
+    roadmaps = service_on(services, tmp_path, V1)
     await roadmaps.set_status(USER, "demo", "read-book", "done")
     await roadmaps.set_status(USER, "demo", "write-sql", "doing")
     before = await roadmaps.view(USER, "demo")
     assert (before.done, before.total, before.percent, before.hidden) == (1, 3, 33, 0)
 
-    await update_yaml(roadmaps, V2)
+    update_yaml(roadmaps, tmp_path, V2)
     after = await roadmaps.view(USER, "demo")
     assert after.item("read-book") is None
     assert (after.done, after.total, after.percent, after.hidden) == (0, 2, 0, 1)
@@ -93,17 +96,17 @@ async def test_removed_items_keep_progress_hidden_not_deleted(
     exported = await roadmaps.export_user(USER)
     assert {row["item_id"] for row in exported["roadmap_progress"]} == {"read-book", "write-sql"}
 
-    await update_yaml(roadmaps, V1)  # the item comes back: so does its progress
+    update_yaml(roadmaps, tmp_path, V1)  # the item comes back: so does its progress
     restored = await roadmaps.view(USER, "demo")
     assert restored.item("read-book").status == "done"  # type: ignore[union-attr]
     assert (restored.done, restored.hidden) == (1, 0)
 
 
 async def test_replaces_carries_progress_over(services: Services, tmp_path: Path) -> None:
-    roadmaps = await service_on(services, tmp_path, V1)
+    roadmaps = service_on(services, tmp_path, V1)
     await roadmaps.set_status(USER, "demo", "old-course", "done")
 
-    await update_yaml(roadmaps, V2)
+    update_yaml(roadmaps, tmp_path, V2)
     view = await roadmaps.view(USER, "demo")
     new_course = view.item("new-course")
     assert new_course is not None and new_course.status == "done"
@@ -111,7 +114,7 @@ async def test_replaces_carries_progress_over(services: Services, tmp_path: Path
     assert (view.done, view.percent, view.hidden) == (1, 50, 0)
     assert await stored(services) == {"old-course": "done"}  # carried over at read time
 
-    await update_yaml(roadmaps, V3)
+    update_yaml(roadmaps, tmp_path, V3)
     newest = (await roadmaps.view(USER, "demo")).item("newest-course")
     assert newest is not None and newest.status == "done"
 
@@ -119,9 +122,9 @@ async def test_replaces_carries_progress_over(services: Services, tmp_path: Path
 async def test_changes_after_a_rename_win_and_undo_is_not_shadowed(
     services: Services, tmp_path: Path
 ) -> None:
-    roadmaps = await service_on(services, tmp_path, V1)
+    roadmaps = service_on(services, tmp_path, V1)
     await roadmaps.set_status(USER, "demo", "old-course", "done")
-    await update_yaml(roadmaps, V2)
+    update_yaml(roadmaps, tmp_path, V2)
 
     await roadmaps.undo(USER, "demo", "new-course")
     item = (await roadmaps.view(USER, "demo")).item("new-course")
@@ -129,30 +132,29 @@ async def test_changes_after_a_rename_win_and_undo_is_not_shadowed(
     assert await stored(services) == {"old-course": "done", "new-course": "todo"}
 
     await roadmaps.set_status(USER, "demo", "new-course", "doing")
-    await update_yaml(roadmaps, V3)
+    update_yaml(roadmaps, tmp_path, V3)
     newest = (await roadmaps.view(USER, "demo")).item("newest-course")
     assert newest is not None and newest.status == "doing"  # the latest change of the chain
 
-    await update_yaml(roadmaps, V1)  # rolled back: the old item's own row is still there
+    update_yaml(roadmaps, tmp_path, V1)  # rolled back: the old item's own row is still there
     old = (await roadmaps.view(USER, "demo")).item("old-course")
     assert old is not None and old.status == "done"
 
 
 async def test_reset_clears_hidden_rows_too(services: Services, tmp_path: Path) -> None:
-    roadmaps = await service_on(services, tmp_path, V1)
+    roadmaps = service_on(services, tmp_path, V1)
     await roadmaps.set_status(USER, "demo", "read-book", "done")
     await roadmaps.set_status(USER, "demo", "write-sql", "done")
-    await update_yaml(roadmaps, V2)
+    update_yaml(roadmaps, tmp_path, V2)
     assert await roadmaps.reset(USER, "demo") == 2
-    await update_yaml(roadmaps, V1)
+    update_yaml(roadmaps, tmp_path, V1)
     assert (await roadmaps.view(USER, "demo")).done == 0
 
 
 async def test_progress_of_a_removed_track_stays_stored(services: Services, tmp_path: Path) -> None:
-    roadmaps = await service_on(services, tmp_path, V1)
+    roadmaps = service_on(services, tmp_path, V1)
     await roadmaps.set_status(USER, "demo", "write-sql", "done")
-    (tmp_path / "roadmaps" / "demo.yaml").unlink()
-    await roadmaps.reload()
+    update_yaml(roadmaps, tmp_path, None)
     assert roadmaps.tracks.ids() == []
     assert await roadmaps.overview(USER) == []
     assert await stored(services) == {"write-sql": "done"}

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 64
@@ -71,16 +82,21 @@ class AnswerVote(Base):
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
-class UnansweredQuestion(Base):
-    """A question the bot could not answer confidently. Deliberately has no user id."""
+class UnansweredDaily(Base):
+    """How often a question got no confident answer in a server on one UTC day.
 
-    __tablename__ = "unanswered_questions"
+    One row per (server, normalised text, day), so /kb gaps can count the asks of the last N
+    days. Deliberately has no user id.
+    """
+
+    __tablename__ = "unanswered_daily"
+    __table_args__ = (Index("ix_unanswered_daily_guild_day", "guild_id", "day"),)
 
     guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=1)
-    first_asked: Mapped[dt.datetime] = mapped_column(server_default=func.now())
-    last_asked: Mapped[dt.datetime] = mapped_column(server_default=func.now(), index=True)
+    last_asked: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
 class TopicStat(Base):

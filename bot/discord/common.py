@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
 # explicitly on each send and edit too, because an edit without it falls back to the defaults.
 NO_PINGS = discord.AllowedMentions.none()
 KNOWLEDGE_BUDGET = 1.0  # seconds a click may wait for a server's knowledge before using memory
+# Seconds of database reads an interaction may spend before its first response, where it
+# cannot defer (a form must be the first response): Discord allows 3 s from its creation.
+ANSWER_BUDGET = 2.0
+_ANSWER_BY = "careerbot:answer-by"  # key in Interaction.extras: the loop time of the deadline
+T = TypeVar("T")
+
+
+class TooSlow(Exception):
+    """Database reads before an interaction's first response overran ANSWER_BUDGET. The
+    interaction error handler answers it with SLOW_DATABASE (bot.discord.errors)."""
 
 
 @dataclass
@@ -86,6 +97,26 @@ async def knowledge_now(services: Services, guild_id: int | None) -> KnowledgeBa
     except TimeoutError:
         task.add_done_callback(_consume)
         return knowledge_in_memory(services, guild_id)
+
+
+async def in_time(interaction: discord.Interaction, work: Awaitable[T]) -> T:
+    """Await `work` (a database read) before answering an interaction that cannot defer first,
+    e.g. because its answer is a form. Every such read of one interaction shares one deadline,
+    ANSWER_BUDGET after the first; past it raise TooSlow, so the member still gets an answer
+    in time. A late read finishes in the background and its result is dropped.
+
+    Once the interaction has its response, `work` is simply awaited.
+    """
+    if interaction.response.is_done():
+        return await work
+    loop = asyncio.get_running_loop()
+    deadline = interaction.extras.setdefault(_ANSWER_BY, loop.time() + ANSWER_BUDGET)
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), max(deadline - loop.time(), 0.0))
+    except TimeoutError:
+        task.add_done_callback(_consume)
+        raise TooSlow from None
 
 
 def _consume(task: asyncio.Future[Any]) -> None:

@@ -18,7 +18,7 @@ from discord.ext import commands
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.engine import DatabaseUnavailable
-from bot.discord.common import NO_PINGS
+from bot.discord.common import NO_PINGS, TooSlow
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,10 @@ APOLOGY = "Sorry, something went wrong on my side."
 DATABASE_DOWN = (
     "Sorry, my database isn't reachable right now, so I couldn't do that. "
     "Please try again in a few minutes."
+)
+SLOW_DATABASE = (
+    "Sorry, my database is slow right now, so I couldn't do that in time. Nothing was changed; "
+    "please try again in a moment."
 )
 UNKNOWN_COMMAND = (
     "I don't know that command (any more). It may have been renamed: see `/help` for what I can "
@@ -68,6 +72,10 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
     error = unwrap(error)
     if isinstance(error, app_commands.CommandNotFound):
         await _tell(interaction, UNKNOWN_COMMAND, "-")
+        return "-"
+    if isinstance(error, TooSlow):  # not a bug: the member may simply try again
+        log.warning("database too slow to answer %s in time", describe(interaction))
+        await _tell(interaction, SLOW_DATABASE, "-")
         return "-"
     reference = new_reference()
     log.error(

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord.common import Reply, respond, say, services_of
-from bot.discord.embeds import answer_embed, clip
+from bot.discord.common import Reply, in_time, respond, say, services_of
+from bot.discord.embeds import clip
 from bot.discord.errors import report_interaction_error
 from bot.discord.kb_text import rejected_embed
+from bot.discord.views import answer_reply
 from bot.knowledge.edits import KnowledgeEditError
 from bot.knowledge.moderation import Change
 from bot.permissions import member_may_moderate
@@ -51,11 +52,15 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
 
 
 async def ensure_moderator(interaction: discord.Interaction) -> bool:
-    """True for a moderator; anyone else gets an ephemeral refusal and False."""
+    """True for a moderator; anyone else gets an ephemeral refusal and False.
+
+    Before the interaction has a response (a form may have to be its first one), a slow
+    database raises TooSlow rather than missing Discord's 3 seconds (see common.in_time).
+    """
     if interaction.guild_id is None:
         await say(interaction, SERVER_ONLY)
         return False
-    if await is_moderator(interaction):
+    if await in_time(interaction, is_moderator(interaction)):
         return True
     await say(interaction, NOT_A_MODERATOR)
     return False
@@ -84,13 +89,15 @@ async def reject(
 
 
 async def saved(interaction: discord.Interaction, change: Change) -> None:
-    """What changed, and the entry as members now see it."""
+    """What changed, and the entry as members now see it: every page of a long answer (with
+    Previous / Next), but no vote buttons, so a moderator's preview never counts as a vote."""
     text = SAVED[change.action].format(id=change.entry_id, rev=change.revision_id)
-    embeds = []
+    reply = Reply(content=text, ephemeral=True)
     if change.entry is not None:
         knowledge = await services_of(interaction).knowledge.knowledge_for(interaction.guild_id)
-        embeds.append(answer_embed(change.entry, knowledge))
-    await respond(interaction, Reply(content=text, embeds=embeds, ephemeral=True))
+        reply = answer_reply(change.entry, knowledge, ephemeral=True, votes=False)
+        reply.content = text
+    await respond(interaction, reply)
 
 
 class ModeratorItem:

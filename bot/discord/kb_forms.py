@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.common import bot_of, say, services_of
+from bot.discord.common import bot_of, in_time, say, services_of
 from bot.discord.embeds import clip
 from bot.discord.errors import report_interaction_error
 from bot.discord.kb_access import ModeratorItem, begin, not_found, reject, saved
@@ -145,7 +145,9 @@ async def open_entry_form(
     if values is None and entry_id is not None:
         guild_id = interaction.guild_id or 0
         try:
-            state = await services_of(interaction).moderation.show(guild_id, entry_id)
+            state = await in_time(  # the form must be the first response: no defer
+                interaction, services_of(interaction).moderation.show(guild_id, entry_id)
+            )
         except KnowledgeEditError:
             await say(interaction, not_found(entry_id))
             return

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.common import Reply, respond, say, services_of
+from bot.discord.common import Reply, in_time, respond, say, services_of
 from bot.discord.embeds import clip
 from bot.discord.errors import report_interaction_error
 from bot.discord.kb_access import ModeratorItem, ensure_moderator, reject, saved
@@ -35,9 +35,13 @@ GAP_GONE = "That question is no longer in the list. Run `/kb gaps` again for the
 
 
 async def find_gap(interaction: discord.Interaction, days: int, key: str) -> Gap | None:
-    """The gap whose text hashes to `key` (buttons carry the hash, not the text)."""
-    gaps = await services_of(interaction).insights.gaps(
-        interaction.guild_id, days, GAP_LOOKUP, open_only=False
+    """The gap whose text hashes to `key` (buttons carry the hash, not the text). Read before
+    the click has a response (it may open a form), so within common.in_time's budget."""
+    gaps = await in_time(
+        interaction,
+        services_of(interaction).insights.gaps(
+            interaction.guild_id, days, GAP_LOOKUP, open_only=False
+        ),
     )
     return next((gap for gap in gaps if gap_key(gap.text) == key), None)
 
@@ -45,7 +49,7 @@ async def find_gap(interaction: discord.Interaction, days: int, key: str) -> Gap
 async def closest_entries(interaction: discord.Interaction, text: str) -> list[Entry]:
     """What the matcher found nearest to the question, then titles that look alike."""
     knowledge_service = services_of(interaction).knowledge
-    matcher = await knowledge_service.matcher_for(interaction.guild_id)
+    matcher = await in_time(interaction, knowledge_service.matcher_for(interaction.guild_id))
     found = [candidate.entry for candidate in matcher.match(text).candidates]
     found += search(matcher.knowledge, text, ALIAS_CHOICES)
     unique = {entry.id: entry for entry in found}

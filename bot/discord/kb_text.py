@@ -76,7 +76,9 @@ def rejected_embed(issues: Sequence[ValidationIssue]) -> discord.Embed:
     return problems_embed(title, issues)
 
 
-def reload_failed_embed(issues: Sequence[ValidationIssue], kept_entries: int) -> discord.Embed:
+def reload_failed_embed(
+    issues: Sequence[ValidationIssue], kept_entries: int, kept_tracks: int
+) -> discord.Embed:
     count = len(issues)
     embed = problems_embed(
         f"Not reloaded: {count} problem{'s' if count != 1 else ''} in the knowledge files",
@@ -84,7 +86,8 @@ def reload_failed_embed(issues: Sequence[ValidationIssue], kept_entries: int) ->
         with_file=True,
     )
     return embed.set_footer(
-        text=f"Still serving the previous knowledge base ({kept_entries} entries)."
+        text=f"Still serving the previous knowledge base ({kept_entries} entries) and roadmap "
+        f"tracks ({kept_tracks})."
     )
 
 

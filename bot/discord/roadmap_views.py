@@ -20,7 +20,6 @@ import discord
 
 from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
 from bot.discord.confirm import Button, CancelButton, Guarded, confirm_view, finish, is_asker
-from bot.discord.embeds import answer_embed
 from bot.discord.roadmap_embeds import (
     already_text,
     card_filename,
@@ -32,6 +31,7 @@ from bot.discord.roadmap_embeds import (
     set_text,
     shared_embed,
 )
+from bot.discord.views import answer_parts
 from bot.knowledge.base import KnowledgeBase
 from bot.roadmap.card import render_png
 from bot.roadmap.progress import TrackView
@@ -112,17 +112,22 @@ def next_of(view: TrackView, knowledge: KnowledgeBase) -> NextItem | None:
 
 
 def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = None) -> Reply:
-    """The next open item and the first answer that helps with it, with Mark done; `note`
-    goes above (e.g. what a click just changed)."""
+    """The next open item and the first answer that helps with it, with Mark done on the first
+    row and the answer's own buttons (pages, Helpful / Not helpful) on the second; `note` goes
+    above (e.g. what a click just changed)."""
     found = next_of(view, knowledge)
     if found is None:
         text = finished_text(view.track)
         return Reply(content=f"{note}\n{text}" if note else text, ephemeral=True)
     embeds = [next_embed(found, found.entries)]
-    if found.entries:
-        embeds.append(answer_embed(found.entries[0], knowledge))
     buttons = discord.ui.View(timeout=None)
-    buttons.add_item(MarkDoneButton(found.track.id, found.item.id))
+    buttons.add_item(MarkDoneButton(found.track.id, found.item.id, row=0))
+    if found.entries:
+        answer, items = answer_parts(found.entries[0], knowledge)
+        embeds.append(answer)
+        for item in items:
+            item.row = 1
+            buttons.add_item(item)
     return Reply(content=note, embeds=embeds, view=buttons, ephemeral=True)
 
 
@@ -166,7 +171,7 @@ class MarkDoneButton(
     holds only the item id, which finds the item when no other track has one by that id.
     """
 
-    def __init__(self, track_id: str | None, item_id: str) -> None:
+    def __init__(self, track_id: str | None, item_id: str, *, row: int | None = None) -> None:
         custom_id = f"{DONE_PREFIX}{track_id}:{item_id}"
         if track_id is None or len(custom_id) > CUSTOM_ID_MAX:
             custom_id, track_id = f"{DONE_PREFIX}{item_id}", None
@@ -176,7 +181,8 @@ class MarkDoneButton(
                 emoji="✅",
                 style=discord.ButtonStyle.success,
                 custom_id=custom_id,
-            )
+            ),
+            row=row,
         )
         self.track_id, self.item_id = track_id, item_id
 

@@ -35,6 +35,8 @@ Button = discord.ui.Button[discord.ui.View]
 LABEL_MAX = 80  # Discord's button label limit
 ALL = "*"  # the topics list of every category
 GONE = "That topic is no longer available. Browse the current ones with `/topics`."
+VOTE_ID = r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)"
+PAGE_ID = r"careerbot:page:(?P<entry>[a-z0-9-]+):(?P<page>\d{1,3})"
 
 
 class _Guarded:
@@ -54,7 +56,7 @@ class _Guarded:
 class VoteButton(
     _Guarded,
     discord.ui.DynamicItem[Button],
-    template=r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)",
+    template=VOTE_ID,
 ):
     """Helpful / Not helpful under an answer; the vote is keyed by the clicked message."""
 
@@ -102,7 +104,7 @@ def vote_text(result: VoteResult) -> str:
 class PageButton(
     _Guarded,
     discord.ui.DynamicItem[Button],
-    template=r"careerbot:page:(?P<entry>[a-z0-9-]+):(?P<page>\d{1,3})",
+    template=PAGE_ID,
 ):
     """Previous / Next on a long answer: shows page `page` of the entry in place."""
 
@@ -129,7 +131,10 @@ class PageButton(
         if entry is None:
             await say(interaction, GONE)
             return
-        reply = answer_reply(entry, knowledge, self.page)
+        if interaction.message is None:  # components always come with their message
+            reply = answer_reply(entry, knowledge, self.page)
+        else:
+            reply = turned_page(interaction.message, entry, knowledge, self.page)
         await interaction.response.edit_message(**reply.edit_kwargs())
 
 
@@ -229,14 +234,40 @@ def _pager(page: int, pages: int, make: Any) -> list[discord.ui.Item[Any]]:
     ]
 
 
-def answer_view(entry_id: str, page: int = 0, pages: int = 1) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+def answer_items(
+    entry_id: str, page: int = 0, pages: int = 1, *, votes: bool = True
+) -> list[discord.ui.Item[Any]]:
+    """The buttons of an answer: Previous / Next when it has pages, then Helpful / Not helpful
+    (at most four, so they fit one row next to a message's other buttons)."""
+    items: list[discord.ui.Item[Any]] = []
     if pages > 1:
-        for item in _pager(page, pages, partial(PageButton, entry_id)):
-            view.add_item(item)
-    view.add_item(VoteButton(entry_id, True))
-    view.add_item(VoteButton(entry_id, False))
-    return view
+        items += _pager(page, pages, partial(PageButton, entry_id))
+    if votes:
+        items += [VoteButton(entry_id, True), VoteButton(entry_id, False)]
+    return items
+
+
+def answer_parts(
+    entry: Entry, knowledge: KnowledgeBase, page: int = 0, *, votes: bool = True
+) -> tuple[discord.Embed, list[discord.ui.Item[Any]]]:
+    """One page of an answer and its buttons, for a message that may carry more (e.g.
+    /roadmap next puts them under the item, next to Mark done)."""
+    pages = len(answer_pages(entry))
+    page = min(max(page, 0), pages - 1)
+    return answer_embed(entry, knowledge, page), answer_items(entry.id, page, pages, votes=votes)
+
+
+def answer_reply(
+    entry: Entry,
+    knowledge: KnowledgeBase,
+    page: int = 0,
+    *,
+    ephemeral: bool = False,
+    votes: bool = True,
+) -> Reply:
+    """An answer (one page of it) with paging and, unless `votes` is False, feedback buttons."""
+    embed, items = answer_parts(entry, knowledge, page, votes=votes)
+    return Reply(embeds=[embed], view=view_of(items), ephemeral=ephemeral)
 
 
 def pick_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View | None:
@@ -248,17 +279,84 @@ def pick_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View | None
     return view
 
 
-def answer_reply(
-    entry: Entry, knowledge: KnowledgeBase, page: int = 0, *, ephemeral: bool = False
+def view_of(items: Sequence[discord.ui.Item[Any]]) -> discord.ui.View | None:
+    """A persistent view of these items; None when there are none."""
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def turned_page(
+    message: discord.Message, entry: Entry, knowledge: KnowledgeBase, page: int
 ) -> Reply:
-    """An answer (one page of it) with paging and feedback buttons."""
-    pages = len(answer_pages(entry))
-    page = min(max(page, 0), pages - 1)
-    return Reply(
-        embeds=[answer_embed(entry, knowledge, page)],
-        view=answer_view(entry.id, page, pages),
-        ephemeral=ephemeral,
-    )
+    """The clicked message with `page` of `entry`'s answer: that answer's embed and buttons
+    are replaced, everything else on the message (its text, other embeds, other buttons such
+    as Mark done under /roadmap next) stays as it is."""
+    rows = [
+        list(getattr(component, "children", ()))
+        for component in message.components  # action rows: answers carry buttons only
+    ]
+    kinds = {
+        child.custom_id: _answer_button(child.custom_id, entry.id)
+        for row in rows
+        for child in row
+        if getattr(child, "custom_id", None)
+    }
+    embed, items = answer_parts(entry, knowledge, page, votes="vote" in kinds.values())
+    embeds = [embed if _shows_answer(old, entry.id) else old for old in message.embeds]
+    if not any(_shows_answer(old, entry.id) for old in message.embeds):
+        embeds.append(embed)
+    view = discord.ui.View(timeout=None)
+    answer_row: int | None = None
+    for number, row in enumerate(rows):
+        for child in row:
+            if kinds.get(getattr(child, "custom_id", None)):
+                answer_row = number if answer_row is None else answer_row
+            elif isinstance(child, discord.components.Button):
+                view.add_item(_KeptButton(child, number))
+    kept_there = sum(1 for item in view.children if item.row == answer_row)
+    for item in items:
+        if answer_row is not None and kept_there + len(items) <= 5:  # else: first free row
+            item.row = answer_row
+        view.add_item(item)
+    return Reply(content=message.content or None, embeds=embeds, view=view)
+
+
+def _answer_button(custom_id: str | None, entry_id: str) -> str | None:
+    """The kind ("page" or "vote") of a button of `entry_id`'s answer, else None."""
+    for kind, template in (("page", PAGE_ID), ("vote", VOTE_ID)):
+        match = re.fullmatch(template, custom_id or "")
+        if match is not None and match["entry"] == entry_id:
+            return kind
+    return None
+
+
+def _shows_answer(embed: discord.Embed, entry_id: str) -> bool:
+    """An answer embed of `entry_id` (its footer: "topic: <id>", then maybe " · page n/m")."""
+    return (embed.footer.text or "").split(" · ")[0] == f"topic: {entry_id}"
+
+
+class _KeptButton(discord.ui.Button[discord.ui.View]):
+    """A button of the clicked message sent again as it was. Clicks on it still reach the
+    DynamicItem its custom id matches, so this copy never takes them (not dispatchable)."""
+
+    def __init__(self, button: discord.components.Button, row: int) -> None:
+        super().__init__(
+            style=button.style,
+            label=button.label,
+            disabled=button.disabled,
+            custom_id=button.custom_id,
+            url=button.url,
+            emoji=button.emoji,
+            row=row,
+            sku_id=button.sku_id,
+        )
+
+    def is_dispatchable(self) -> bool:
+        return False
 
 
 def topics_reply(

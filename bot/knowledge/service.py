@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -12,10 +11,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.guildcache import GuildLayers, GuildView
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
-from bot.knowledge.yamlsource import DataFileError
 from bot.matching.engine import Matcher, Thresholds
-
-log = logging.getLogger(__name__)
 
 
 class KnowledgeService:
@@ -77,12 +73,14 @@ class KnowledgeService:
     async def entry(self, guild_id: int | None, entry_id: str) -> Entry | None:
         return (await self.knowledge_for(guild_id)).get(entry_id)
 
-    async def reload(self) -> KnowledgeBase:
-        """Re-read the directory. On invalid files raise DataFileError and keep serving the old."""
-        if self.directory is None:
-            raise DataFileError([])
-        knowledge = await asyncio.to_thread(load_knowledge, self.directory)
-        matcher = await asyncio.to_thread(self._matcher.rebuilt, knowledge)
-        self._base, self._matcher = knowledge, matcher
-        log.info("knowledge reloaded: %d entries, version %s", len(knowledge), knowledge.version)
-        return knowledge
+    async def prepare(self, knowledge: KnowledgeBase) -> Matcher:
+        """A matcher for a new bundled base, built off the event loop; serve it with install.
+
+        Only bot.services.Services.reload_content calls this: it validates the knowledge
+        together with the roadmap tracks and installs both at once.
+        """
+        return await asyncio.to_thread(self._matcher.rebuilt, knowledge)
+
+    def install(self, matcher: Matcher) -> None:
+        """Serve the prepared matcher's knowledge from now on (server layers rebuild over it)."""
+        self._base, self._matcher = matcher.knowledge, matcher

@@ -5,7 +5,8 @@ Registered on a ChatSession with `register_roadmap_commands(self)`; every reply 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot.db.engine import DatabaseUnavailable
@@ -43,6 +44,10 @@ class ChatHost(Protocol):
     def register(
         self, name: str, handler: Callable[[str], Awaitable[str]], usage: str, summary: str
     ) -> None: ...
+
+    def offer(self, choices: Sequence[tuple[str, Callable[[], Awaitable[str]]]]) -> str:
+        """Make (label, action) pairs pickable by number; returns the numbered lines."""
+        ...
 
 
 def register_roadmap_commands(host: ChatHost) -> None:
@@ -141,7 +146,7 @@ class RoadmapCommands:
         resolution = await self.roadmaps.resolve(self.host.user_id, text, wanted=wanted)
         choice = resolution.choice
         if choice is None:
-            return _not_sure(command, text, resolution.candidates)
+            return self._not_sure(command, text, resolution.candidates)
         title = f"{choice.item.title!r} ({choice.track.title})"
         if choice.status == status:
             return f"{title} is already {STATUS_WORDS[status]}."
@@ -158,6 +163,23 @@ class RoadmapCommands:
             return self._named_track(text)
         return await self.roadmaps.default_track(self.host.user_id)
 
+    def _not_sure(self, command: str, text: str, candidates: Sequence[ItemChoice]) -> str:
+        """The candidates, numbered: typing a number runs `/roadmap COMMAND track:item`."""
+        if not candidates:
+            return (
+                f"No roadmap item matches {text!r}. /roadmap view lists the items with their ids."
+            )
+        listing = self.host.offer(
+            [
+                (
+                    f"{choice.label}  →  /roadmap {command} {choice.value}",
+                    functools.partial(self.handle, f"{command} {choice.value}"),
+                )
+                for choice in candidates
+            ]
+        )
+        return f"Which one do you mean by {text!r}?\n{listing}\nType a number to pick one."
+
     def _named_track(self, text: str) -> Track:
         track = self.roadmaps.find_track(text)
         if track is None:
@@ -169,11 +191,3 @@ class RoadmapCommands:
 
 def _progress(view: TrackView) -> str:
     return f"{view.percent}% ({view.done} of {view.counted} done)"
-
-
-def _not_sure(command: str, text: str, candidates: tuple[ItemChoice, ...]) -> str:
-    if not candidates:
-        return f"No roadmap item matches {text!r}. /roadmap view lists the items with their ids."
-    lines = [f"Which one do you mean by {text!r}?"]
-    lines += [f"  {choice.label}  →  /roadmap {command} {choice.value}" for choice in candidates]
-    return "\n".join(lines)

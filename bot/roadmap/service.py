@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
@@ -29,7 +28,7 @@ from bot.knowledge.models import Entry
 from bot.knowledge.service import KnowledgeService
 from bot.roadmap.progress import OPEN, STATUSES, Row, Status, TrackView, build_view
 from bot.roadmap.search import MAX_CHOICES, ItemChoice, Resolution, rank, resolve
-from bot.roadmap.tracks import Item, Step, Track, TrackSet, load_tracks
+from bot.roadmap.tracks import Item, Step, Track, TrackSet
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +58,10 @@ class RoadmapService:
         tracks: TrackSet,
         sessions: async_sessionmaker,
         knowledge: KnowledgeService | None = None,
-        directory: Path | None = None,
     ) -> None:
         self._tracks = tracks
         self.sessions = sessions
         self.knowledge = knowledge
-        self.directory = directory
         # SQLite runs one writer at a time anyway. Queueing writers here rather than in
         # SQLite's busy handler (which sleeps with back-off while holding a pooled connection)
         # keeps bursts fair and leaves connections to readers: in benchmarks/progress_bench.py
@@ -102,17 +99,13 @@ class RoadmapService:
             return None
         return self._tracks.get(best[2])
 
-    async def reload(self) -> TrackSet:
-        """Re-read the track files; on errors raise DataFileError and keep the old tracks.
+    def install(self, tracks: TrackSet) -> None:
+        """Serve these tracks from now on (bot.services.Services.reload_content validates them
+        with the knowledge they link to and installs both at once).
 
         Stored progress is untouched: views are computed from rows at read time.
         """
-        if self.directory is None:
-            return self._tracks
-        base = self.knowledge.base if self.knowledge else None
-        self._tracks = await asyncio.to_thread(load_tracks, self.directory, base)
-        log.info("roadmap tracks reloaded: %s", ", ".join(self._tracks.ids()))
-        return self._tracks
+        self._tracks = tracks
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """/kb: moderators keep this server's knowledge current (add, edit, alias, hide, history,
-export/import, gaps, stats), and the bot owner reloads the bundled knowledge/ files.
+export/import, gaps, stats), and the bot owner reloads the bundled knowledge/ files and tracks.
 
 Every command checks the member in code (bot.discord.kb_access.ensure_moderator), defers
 privately before touching the database and answers ephemerally. The work itself is
@@ -49,6 +49,10 @@ IMPORT_MAX_BYTES = 1_000_000
 CHOICE_MAX = 100  # Discord's limit for a choice name
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FormButton, *GAP_ITEMS)
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
+OTHER_PROCESSES = (
+    "This reloaded only the bot process that runs this server's shard: restart the other "
+    "processes (`SHARD_IDS`) to give them the new files too."
+)
 EntryId = app_commands.Range[str, 1, MAX_ID]
 Phrase = app_commands.Range[str, 1, MAX_QUESTION]
 Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
@@ -333,28 +337,36 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
 
     # ---- the bot owner -------------------------------------------------------------------
 
-    @kb.command(name="reload", description="Bot owner: re-read the bundled knowledge files")
+    @kb.command(
+        name="reload", description="Bot owner: re-read the bundled knowledge files and tracks"
+    )
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # reading files
         if not await self.bot.is_owner(interaction.user):
             await say(interaction, OWNER_ONLY)
             return
-        knowledge = self.bot.services.knowledge
+        services = self.bot.services
+        if services.knowledge.directory is None:  # tests and scripts may pass knowledge in
+            await say(interaction, "This bot was not started from a knowledge directory.")
+            return
         try:
-            reloaded = await knowledge.reload()
+            content = await services.reload_content()  # knowledge and tracks, or neither
         except DataFileError as error:
-            if not error.issues:  # started without a knowledge directory (tests, scripts)
-                await say(interaction, "This bot was not started from a knowledge directory.")
-                return
             log.warning("knowledge reload refused: %d problem(s)", len(error.issues))
-            embed = reload_failed_embed(error.issues, len(knowledge.base))
+            embed = reload_failed_embed(
+                error.issues, len(services.knowledge.base), len(services.roadmaps.tracks)
+            )
             await respond(interaction, Reply(embeds=[embed], ephemeral=True))
             return
-        await say(
-            interaction,
-            f"Reloaded the knowledge files: {len(reloaded)} entries (version "
-            f"`{reloaded.version}`). Every server gets them from its next question.",
+        knowledge, tracks = content.knowledge, content.tracks
+        text = (
+            f"Reloaded the knowledge files: {len(knowledge)} entries (version "
+            f"`{knowledge.version}`) and {len(tracks)} roadmap track"
+            f"{'s' if len(tracks) != 1 else ''}. Every server gets them from its next question."
         )
+        if self.bot.settings.shard_ids:  # this process runs only some of the shards
+            text += f" {OTHER_PROCESSES}"
+        await say(interaction, text)
 
 
 async def setup(bot: CareerBot) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 from bot.discord.common import Reply, say
-from bot.discord.views import _Guarded as Guarded  # the one error path for clicks
+from bot.discord.views import Guarded  # the one error path for clicks
 
 Button = discord.ui.Button[discord.ui.View]
 NOT_YOURS = "Only the member who asked can answer this."

@@ -39,7 +39,7 @@ VOTE_ID = r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)"
 PAGE_ID = r"careerbot:page:(?P<entry>[a-z0-9-]+):(?P<page>\d{1,3})"
 
 
-class _Guarded:
+class Guarded:
     """Sends a click's exception to the bot's one interaction error handler; discord.py would
     only log it and leave the member with "This interaction failed"."""
 
@@ -54,7 +54,7 @@ class _Guarded:
 
 
 class VoteButton(
-    _Guarded,
+    Guarded,
     discord.ui.DynamicItem[Button],
     template=VOTE_ID,
 ):
@@ -102,7 +102,7 @@ def vote_text(result: VoteResult) -> str:
 
 
 class PageButton(
-    _Guarded,
+    Guarded,
     discord.ui.DynamicItem[Button],
     template=PAGE_ID,
 ):
@@ -139,7 +139,7 @@ class PageButton(
 
 
 class PickButton(
-    _Guarded,
+    Guarded,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:pick:(?P<asker>\d{1,20}):(?P<entry>[a-z0-9-]+)",
 ):
@@ -181,7 +181,7 @@ class PickButton(
 
 
 class TopicsButton(
-    _Guarded,
+    Guarded,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:topics:(?P<category>[a-z0-9-]+|\*):(?P<page>\d{1,3})",
 ):

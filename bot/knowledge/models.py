@@ -93,12 +93,15 @@ def validate_entry(
             loc = tuple(error["loc"])
             field = ".".join(str(part) for part in loc) or None
             issues.append(
-                ValidationIssue(file, find_line((*path, *loc)), entry_id, field, _readable(error))
+                ValidationIssue(
+                    file, find_line((*path, *loc)), entry_id, field, readable_error(error)
+                )
             )
         return None, issues
 
 
-def _readable(error: dict[str, Any]) -> str:
+def readable_error(error: dict[str, Any]) -> str:
+    """A pydantic error as a moderator would say it (shared by entries and tracks)."""
     kind = error["type"]
     if kind == "missing":
         return "required field is missing"

@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.knowledge.models import ID_PATTERN, MAX_TITLE, EntryId, _readable
+from bot.knowledge.models import ID_PATTERN, MAX_TITLE, EntryId, readable_error
 from bot.knowledge.yamlsource import (
     DataFileError,
     PathKey,
@@ -199,7 +199,7 @@ def validate_track(
                     document.line_of(loc),
                     subject,
                     ".".join(str(part) for part in rest) or None,
-                    _readable(dict(error)),
+                    readable_error(dict(error)),
                 )
             )
         return None, issues

@@ -37,6 +37,9 @@ CATEGORIES: tuple[str, ...] = (
     "trends",
     "glossary",
     "community",
+    "interviews",
+    "job-search",
+    "tools",
 )
 
 EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID)]
@@ -62,6 +65,7 @@ class Entry(BaseModel):
     related: list[EntryId] = Field(default_factory=list)
     sources: list[Text] = Field(default_factory=list)
     reviewed: dt.date | None = None
+    review_by: dt.date | None = None
 
     @field_validator("category")
     @classmethod

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matcher_bench import synthetic_entries
 
+from bot.answers.serving import KnowledgeService
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.knowledge import load_knowledge
-from bot.knowledge.layerfile import entry_yaml
-from bot.knowledge.service import KnowledgeService
+from bot.moderation.layerfile import entry_yaml
 from bot.services import open_services
 
 GUILD = 4242

@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.text import entry_text, result_text, wrap
 from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.knowledge.models import Entry
 from bot.matching.engine import Outcome
-from bot.roadmap.chat_commands import register_roadmap_commands
+from bot.roadmap.terminal import register_roadmap_commands
 from bot.services import Services
-from bot.textformat import entry_text, result_text, wrap
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.answers.serving import KnowledgeService
+from bot.answers.text import result_text
 from bot.config import Settings, SettingsError
 from bot.content import load_content
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
-from bot.kbcli import LAYER_COMMANDS, add_layer_commands, run_layer_command
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.service import KnowledgeService
 from bot.knowledge.yamlsource import DataFileError
 from bot.matching.engine import Matcher, MatchResult
-from bot.textformat import result_text
+from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands, run_layer_command
 
 EXIT_INVALID = 1
 EXIT_CONFIG = 2
@@ -115,9 +115,19 @@ def _discard_stdout() -> None:
         pass
 
 
+async def _layer_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import open_services
+
+    services = await open_services(settings)
+    try:
+        return await run_layer_command(args, services)
+    finally:
+        await services.close()
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "kb" and args.kb_command in LAYER_COMMANDS:
-        return asyncio.run(run_layer_command(args, settings))
+        return asyncio.run(_layer_command(args, settings))
     if args.command == "kb":
         return _kb(args, settings)
     if args.command == "ask":

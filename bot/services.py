@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.ask import AskService
+from bot.answers.ask import AskService
+from bot.answers.feedback import FeedbackService
+from bot.answers.serving import KnowledgeService
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
 from bot.db.engine import session_factory as make_session_factory
-from bot.feedback import FeedbackService
-from bot.guild_settings import GuildSettingsService
-from bot.insights import InsightsService
-from bot.knowledge.moderation import ModerationService
-from bot.knowledge.service import KnowledgeService
+from bot.moderation.insights import InsightsService
+from bot.moderation.service import ModerationService
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import load_tracks
+from bot.settings.service import GuildSettingsService
 
 log = logging.getLogger(__name__)
 

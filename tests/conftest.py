@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.answers.serving import KnowledgeService
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.db.engine import create_engine
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.knowledge.service import KnowledgeService
 from bot.services import Services, open_services
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

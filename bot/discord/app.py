@@ -12,21 +12,21 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord.common import NO_PINGS
+from bot.discord.confirm import CancelButton
 from bot.discord.errors import report_event_error, report_interaction_error
-from bot.discord.views import DYNAMIC_ITEMS
 from bot.services import Services, open_services
 
 log = logging.getLogger(__name__)
 
-# One module per feature under bot/discord/cogs; later features append theirs here.
+# Each feature's Discord adapter; its `setup` adds its cog and registers its buttons.
 EXTENSIONS: tuple[str, ...] = (
-    "bot.discord.cogs.ask",
-    "bot.discord.cogs.browse",
-    "bot.discord.cogs.config",
-    "bot.discord.cogs.help",
-    "bot.discord.cogs.kb",
-    "bot.discord.cogs.roadmap",
-    "bot.discord.cogs.mydata",
+    "bot.answers.discord.ask",
+    "bot.answers.discord.browse",
+    "bot.settings.discord.cog",
+    "bot.answers.discord.help",
+    "bot.moderation.discord.cog",
+    "bot.roadmap.discord.cog",
+    "bot.privacy.discord.cog",
 )
 
 
@@ -84,7 +84,7 @@ class CareerBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         if self._services is None:
             self._services = await open_services(self.settings)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons work on messages from before a restart
+        self.add_dynamic_items(CancelButton)  # each feature registers its own in its setup
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_on_start and self.syncs_commands:

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 from bot.discord.common import Reply, say
-from bot.discord.views import Guarded  # the one error path for clicks
+from bot.discord.components import GuardedItem
 
 Button = discord.ui.Button[discord.ui.View]
 NOT_YOURS = "Only the member who asked can answer this."
@@ -33,7 +33,7 @@ async def finish(interaction: discord.Interaction, text: str) -> None:
 
 
 class CancelButton(
-    Guarded,
+    GuardedItem,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:cancel:(?P<asker>\d{1,20})",
 ):

@@ -20,12 +20,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import privacy
+from bot.answers.serving import KnowledgeService
 from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.db.models import RoadmapProgress, User, utcnow
 from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
-from bot.knowledge.service import KnowledgeService
+from bot.privacy import service as privacy
 from bot.roadmap.progress import OPEN, STATUSES, Row, Status, TrackView, build_view
 from bot.roadmap.search import MAX_CHOICES, ItemChoice, Resolution, rank, resolve
 from bot.roadmap.tracks import Item, Step, Track, TrackSet

@@ -1,0 +1,1 @@
+"""Discord adapter for answers: /ask, mentions, the ask channel, browsing, help, buttons."""

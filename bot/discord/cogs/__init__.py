@@ -1,1 +1,0 @@
-"""One cog per feature; each only translates between Discord and the services."""

@@ -1,0 +1,1 @@
+"""Moderation: servers' knowledge layers, edit rules, insights, permissions, the kb CLI."""

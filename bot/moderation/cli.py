@@ -1,0 +1,239 @@
+"""`careerbot kb ... --guild ID`: the operator's side of the moderators' /kb commands.
+
+Same services as Discord; revisions made here have no author (shown as "operator").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from bot.moderation.insights import InsightsService
+from bot.moderation.layerfile import entry_yaml
+from bot.moderation.rules import KnowledgeEditError
+from bot.moderation.service import Change, ModerationService
+
+EXIT_REJECTED = 1
+EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`
+LAYER_COMMANDS = (
+    "add",
+    "edit",
+    "alias",
+    "unalias",
+    "hide",
+    "unhide",
+    "remove",
+    "show",
+    "history",
+    "revert",
+    "export",
+    "import",
+    "gaps",
+    "stats",
+)
+
+
+def add_layer_commands(kb: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the per-server subcommands under `careerbot kb`."""
+
+    def command(name: str, help_text: str, *, entry: bool = True) -> argparse.ArgumentParser:
+        parser = kb.add_parser(name, help=help_text)
+        parser.add_argument("--guild", type=int, required=True, help="Discord server id")
+        if entry:
+            parser.add_argument("id", help="entry id")
+        return parser
+
+    for name, help_text in (
+        ("add", "add an entry to a server (fields from --file and/or flags)"),
+        ("edit", "change an entry's text in a server (only the fields given)"),
+    ):
+        parser = command(name, help_text, entry=name == "edit")
+        parser.add_argument("--file", type=Path, help="YAML or JSON mapping of entry fields")
+        if name == "add":
+            parser.add_argument("--id", dest="new_id", help="the new entry's id (kebab-case)")
+        parser.add_argument("--title")
+        parser.add_argument("--category", help="default for new entries: community")
+        parser.add_argument("--question", action="append", help="repeat for each question")
+        parser.add_argument("--keyword", action="append", help="repeat for each keyword")
+        parser.add_argument("--related", action="append", help="repeat for each related id")
+        parser.add_argument("--answer", help="Discord markdown; or --answer-file")
+        parser.add_argument("--answer-file", type=Path)
+    command("alias", "add a question that should find the entry").add_argument("phrase")
+    command("unalias", "take back an added question").add_argument("phrase")
+    command("hide", "hide an entry in a server")
+    command("unhide", "show a hidden entry again")
+    command("remove", "delete an entry the server added")
+    command("show", "the entry's fields in a server").add_argument("--json", action="store_true")
+    history = command("history", "revisions, newest first", entry=False)
+    history.add_argument("id", nargs="?", help="one entry (default: all)")
+    history.add_argument("--limit", type=int, default=20)
+    command("revert", "undo a revision (and later ones) of an entry").add_argument(
+        "revision", type=int
+    )
+    export = command("export", "the server's layer as YAML", entry=False)
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    command("import", "merge a YAML layer file (all or nothing)", entry=False).add_argument(
+        "file", help="path, or - for stdin"
+    )
+    gaps = command("gaps", "unanswered questions, most frequent first", entry=False)
+    gaps.add_argument("--days", type=int, default=30)
+    gaps.add_argument("--limit", type=int, default=20)
+    command("stats", "most asked topics and votes", entry=False).add_argument(
+        "--limit", type=int, default=10
+    )
+
+
+class LayerServices(Protocol):
+    """What the `kb` layer commands use of the application's services."""
+
+    moderation: ModerationService
+    insights: InsightsService
+
+
+class FileProblem(Exception):
+    """A file named on the command line can't be used; the message is one line for a human."""
+
+
+def read_text(path: Path | str) -> str:
+    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason')."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+async def run_layer_command(args: argparse.Namespace, services: LayerServices) -> int:
+    """Run one `kb` layer command; the caller opens and closes the services."""
+    try:
+        return await _run(args, services)
+    except KnowledgeEditError as exc:
+        print(f"careerbot: nothing saved; fix {len(exc.issues)} problem(s):", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    except FileProblem as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return EXIT_BAD_FILE
+
+
+def _fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if args.file is not None:
+        try:
+            loaded = yaml.safe_load(read_text(args.file))  # JSON is YAML too
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid syntax"
+            raise FileProblem(f"{args.file} is not valid YAML or JSON{line}: {problem}") from None
+        if not isinstance(loaded, dict):
+            raise FileProblem(f"{args.file} must hold a mapping of entry fields")
+        fields.update(loaded)
+    answer = read_text(args.answer_file) if args.answer_file else args.answer
+    flags = {
+        "id": getattr(args, "new_id", None),
+        "title": args.title,
+        "category": args.category,
+        "questions": args.question,
+        "keywords": args.keyword,
+        "related": args.related,
+        "answer": answer,
+    }
+    fields.update({key: value for key, value in flags.items() if value is not None})
+    return fields
+
+
+def _changed(change: Change) -> int:
+    state = "hidden" if change.after is not None and change.after.hidden else "visible"
+    if change.entry is None and state == "visible":
+        state = "gone"
+    print(f"{change.action} {change.entry_id}: saved as revision {change.revision_id} ({state})")
+    return 0
+
+
+async def _run(args: argparse.Namespace, services: LayerServices) -> int:
+    moderation, guild, command = services.moderation, args.guild, args.kb_command
+    if command == "add":
+        return _changed(await moderation.add(guild, _fields(args)))
+    if command == "edit":
+        return _changed(await moderation.edit(guild, args.id, _fields(args)))
+    if command in ("alias", "unalias"):
+        method = moderation.alias if command == "alias" else moderation.unalias
+        return _changed(await method(guild, args.id, args.phrase))
+    if command in ("hide", "unhide", "remove"):
+        return _changed(await getattr(moderation, command)(guild, args.id))
+    if command == "revert":
+        return _changed(await moderation.revert(guild, args.id, args.revision))
+    if command == "show":
+        return await _show(args, services)
+    if command == "history":
+        for revision in await moderation.history(guild, args.id, args.limit):
+            author = revision.author_id or "operator"
+            when = revision.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            what = f"{revision.action} {revision.entry_id}: {moderation.describe(revision)}"
+            print(f"#{revision.id}  {when}  {author}  {what}")
+        return 0
+    if command == "export":
+        text = await moderation.export(guild)
+        if args.output:
+            write_text(args.output, text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if command == "import":
+        text = sys.stdin.read() if args.file == "-" else read_text(args.file)
+        result = await moderation.import_yaml(guild, text)
+        print(
+            f"imported: {len(result.added)} added, {len(result.changed)} changed, "
+            f"{len(result.hidden)} hidden, {result.unchanged} unchanged"
+        )
+        return 0
+    if command == "gaps":
+        for gap in await services.insights.gaps(guild, args.days, args.limit):
+            print(f"{gap.count:>5}  {gap.last_asked:%Y-%m-%d}  {gap.text}")
+        return 0
+    return await _stats(args, services)
+
+
+async def _show(args: argparse.Namespace, services: LayerServices) -> int:
+    state = await services.moderation.show(args.guild, args.id)
+    if args.json:
+        data = {
+            "origin": str(state.origin),
+            "hidden": state.hidden,
+            "aliases": list(state.aliases),
+            "entry": state.text.to_data(),
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    flags = [str(state.origin)] + (["hidden"] if state.hidden else [])
+    print(f"# {state.entry_id} ({', '.join(flags)})")
+    if state.aliases:
+        print("# questions added here: " + "; ".join(state.aliases))
+    sys.stdout.write(entry_yaml(state.text.to_data()))
+    return 0
+
+
+async def _stats(args: argparse.Namespace, services: LayerServices) -> int:
+    stats = await services.insights.stats(args.guild, args.limit)
+    print("Most asked topics:")
+    for topic in stats.topics:
+        print(f"{topic.asked:>6}  {topic.entry_id}  {topic.title or '(gone)'}")
+    print("Votes (helpful / not helpful):")
+    for vote in stats.votes:
+        title = vote.title or "(gone)"
+        print(f"{vote.helpful:>4} / {vote.not_helpful:<4} {vote.entry_id}  {title}")
+    return 0

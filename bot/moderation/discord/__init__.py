@@ -1,0 +1,1 @@
+"""Discord adapter for moderation: /kb commands, forms, gaps and access checks."""

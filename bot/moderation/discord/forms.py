@@ -1,0 +1,210 @@
+"""The /kb add and /kb edit form (a modal), and "Fix and resubmit" under a rejected one.
+
+Modals cannot be `DynamicItem`s in discord.py, so an open form lives in memory for an hour.
+What a moderator typed into a rejected form is kept for as long (per server, member and form),
+so the button's custom id only needs the entry id; after a restart the form opens fresh.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+
+from bot.answers.discord.embeds import clip
+from bot.discord.common import bot_of, in_time, say, services_of
+from bot.discord.errors import report_interaction_error
+from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
+from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
+from bot.moderation.discord.access import ModeratorItem, begin, not_found, reject, saved
+from bot.moderation.rules import KnowledgeEditError
+
+Button = discord.ui.Button[discord.ui.View]
+Select = discord.ui.Select[discord.ui.View]
+FormKey = tuple[int, int, str]  # server, member, the entry id edited (NEW: a new entry)
+COG_NAME = "KnowledgeModeration"  # the /kb cog, which owns the drafts
+NEW = "+"  # the form key of a new entry (ids never contain "+")
+FORM_SECONDS = 3600.0  # how long an open form, or a rejected form's text, is kept
+TEXT_INPUT_MAX = 4000  # Discord's limit for a modal text input
+MODAL_TITLE_MAX = 45
+
+
+class Drafts:
+    """Rejected forms' text by (server, member, form), at most `size`, each for `ttl` s."""
+
+    def __init__(self, ttl: float = FORM_SECONDS, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: OrderedDict[FormKey, tuple[float, dict[str, str]]] = OrderedDict()
+
+    def keep(self, key: FormKey, values: Mapping[str, str]) -> None:
+        self._items[key] = (time.monotonic(), dict(values))
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def get(self, key: FormKey) -> dict[str, str] | None:
+        found = self._items.get(key)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            self._items.pop(key, None)
+            return None
+        return dict(found[1])
+
+    def drop(self, key: FormKey) -> None:
+        self._items.pop(key, None)
+
+
+def drafts_of(interaction: discord.Interaction) -> Drafts:
+    cog = bot_of(interaction).get_cog(COG_NAME)
+    drafts = getattr(cog, "drafts", None)
+    return drafts if isinstance(drafts, Drafts) else Drafts(size=0)
+
+
+def form_key(interaction: discord.Interaction, entry_id: str | None) -> FormKey:
+    return (interaction.guild_id or 0, interaction.user.id, entry_id or NEW)
+
+
+def entry_values(entry: Entry) -> dict[str, str]:
+    """An entry's text as the form shows it (questions one per line)."""
+    return {
+        "title": entry.title,
+        "questions": "\n".join(entry.questions),
+        "answer": entry.answer,
+        "category": entry.category,
+    }
+
+
+class EntryForm(discord.ui.Modal):
+    """Id (new entries only), title, questions one per line, answer and category."""
+
+    def __init__(self, entry_id: str | None, values: Mapping[str, str]) -> None:
+        title = "Add a knowledge entry" if entry_id is None else f"Edit {entry_id}"
+        super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_SECONDS)
+        self.entry_id = entry_id
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        if entry_id is None:
+            self._text("id", "Id", "lower-case words joined by -, e.g. study-group", MAX_ID, values)
+        self._text("title", "Title", "shown above the answer", MAX_TITLE, values)
+        if len(values.get("questions", "")) <= TEXT_INPUT_MAX:  # 60 long ones may not fit
+            self._text(
+                "questions", "Questions", "one per line, as members would ask", TEXT_INPUT_MAX,
+                values, paragraph=True,
+            )  # fmt: skip
+        self._text("answer", "Answer", "Discord markdown", MAX_ANSWER, values, paragraph=True)
+        current = values.get("category") or DEFAULT_CATEGORY
+        self.category: Select = discord.ui.Select(
+            custom_id="category",
+            options=[discord.SelectOption(label=c, default=c == current) for c in CATEGORIES],
+        )
+        self.add_item(discord.ui.Label(text="Category", component=self.category))
+
+    def _text(
+        self,
+        name: str,
+        label: str,
+        hint: str,
+        limit: int,
+        values: Mapping[str, str],
+        *,
+        paragraph: bool = False,
+    ) -> None:
+        field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id=name,
+            style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+            default=(values.get(name) or "")[:limit] or None,  # Discord refuses longer
+            max_length=limit,
+        )
+        self.inputs[name] = field
+        self.add_item(discord.ui.Label(text=label, description=hint, component=field))
+
+    def values(self) -> dict[str, str]:
+        typed = {name: field.value for name, field in self.inputs.items()}
+        return {**typed, "category": next(iter(self.category.values), DEFAULT_CATEGORY)}
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await submit_entry(interaction, self.entry_id, self.values())
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_interaction_error(interaction, error)
+
+
+async def open_entry_form(
+    interaction: discord.Interaction,
+    entry_id: str | None,
+    question: str | None = None,
+    *,
+    resume: bool = False,
+) -> None:
+    """Send the form: with `resume`, the member's rejected draft if it is still kept; else the
+    entry's current text (edit) or an empty form with `question` as its question (add)."""
+    entry_id = normalize_id(entry_id) if entry_id is not None else None
+    values = drafts_of(interaction).get(form_key(interaction, entry_id)) if resume else None
+    if values is None and entry_id is not None:
+        guild_id = interaction.guild_id or 0
+        try:
+            state = await in_time(  # the form must be the first response: no defer
+                interaction, services_of(interaction).moderation.show(guild_id, entry_id)
+            )
+        except KnowledgeEditError:
+            await say(interaction, not_found(entry_id))
+            return
+        values = entry_values(state.text)
+        entry_id = state.entry_id
+    if values is None:
+        values = {"questions": question or ""}
+    await interaction.response.send_modal(EntryForm(entry_id, values))
+
+
+async def submit_entry(
+    interaction: discord.Interaction, entry_id: str | None, values: dict[str, str]
+) -> None:
+    """Save a submitted form; on problems keep the text and offer to fix it."""
+    if not await begin(interaction):
+        return
+    moderation = services_of(interaction).moderation
+    guild_id, author = interaction.guild_id or 0, interaction.user.id
+    key = form_key(interaction, entry_id)
+    try:
+        if entry_id is None:
+            change = await moderation.add(guild_id, values, author)
+        else:
+            change = await moderation.edit(guild_id, entry_id, values, author)
+    except KnowledgeEditError as error:
+        drafts_of(interaction).keep(key, values)
+        view = discord.ui.View(timeout=None)
+        view.add_item(FormButton(entry_id))
+        await reject(interaction, error, view)
+        return
+    drafts_of(interaction).drop(key)
+    await saved(interaction, change)
+
+
+class FormButton(
+    ModeratorItem,
+    discord.ui.DynamicItem[Button],
+    template=r"careerbot:kbform:(?P<entry>[a-z0-9-]{1,64}|\+)",
+):
+    """Under a rejected form: opens it again with what the moderator typed."""
+
+    def __init__(self, entry_id: str | None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Fix and resubmit",
+                emoji="✏️",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"careerbot:kbform:{entry_id or NEW}",
+            )
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> FormButton:
+        return cls(None if match["entry"] == NEW else match["entry"])
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        await open_entry_form(interaction, self.entry_id, resume=True)

@@ -1,0 +1,121 @@
+"""What moderators learn from usage: knowledge gaps and popular topics. Never who asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, case, func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.answers.ask import NO_GUILD
+from bot.answers.serving import KnowledgeService
+from bot.db.models import AnswerVote, TopicStat, UnansweredDaily, utcnow
+from bot.knowledge.layerstore import as_utc
+from bot.matching.engine import Outcome
+
+MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question (normalised text) members asked that got no confident answer."""
+
+    text: str
+    count: int  # times asked within the window gaps() was asked about
+    last_asked: dt.datetime
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    entry_id: str
+    title: str | None  # None when the entry no longer exists in this server
+    asked: int
+    last_asked: dt.datetime
+
+
+@dataclass(frozen=True)
+class VoteCount:
+    entry_id: str
+    title: str | None
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True)
+class GuildStats:
+    topics: list[TopicCount]
+    votes: list[VoteCount]
+
+
+class InsightsService:
+    """Read-only reports over unanswered_daily, topic_stats and answer_votes."""
+
+    def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker) -> None:
+        self.knowledge = knowledge
+        self.sessions = sessions
+
+    async def gaps(
+        self, guild_id: int | None, days: int = 30, limit: int = 10, *, open_only: bool = True
+    ) -> list[Gap]:
+        """The questions asked most often in the last `days` days without a confident answer.
+
+        Counts are per UTC day, so the window is every day that overlaps the last `days` x 24
+        hours. With `open_only`, questions the server's knowledge now answers (say, after
+        /kb add or /kb alias) are left out, so the list shrinks as moderators fill the gaps.
+        """
+        days = max(1, min(days, MAX_DAYS))
+        first_day = (utcnow() - dt.timedelta(days=days)).date()
+        asked = func.sum(UnansweredDaily.count).label("asked")
+        last = func.max(UnansweredDaily.last_asked).label("last")
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(UnansweredDaily.text, asked, last)
+                .where(
+                    UnansweredDaily.guild_id == (guild_id or NO_GUILD),
+                    UnansweredDaily.day >= first_day,
+                )
+                .group_by(UnansweredDaily.text)
+                .order_by(asked.desc(), last.desc(), UnansweredDaily.text)
+                .limit(limit * 4 if open_only else limit)
+            )
+            gaps = [Gap(text, int(count), as_utc(when)) for text, count, when in rows]
+        if open_only:
+            matcher = await self.knowledge.matcher_for(guild_id)
+            gaps = [gap for gap in gaps if matcher.match(gap.text).outcome is not Outcome.ANSWER]
+        return gaps[:limit]
+
+    async def stats(self, guild_id: int | None, limit: int = 10) -> GuildStats:
+        """Most asked topics, and helpful / not-helpful votes per entry (most votes first)."""
+        guild = guild_id or NO_GUILD
+        knowledge = await self.knowledge.knowledge_for(guild_id)
+
+        def title(entry_id: str) -> str | None:
+            entry = knowledge.get(entry_id)
+            return entry.title if entry is not None else None
+
+        helpful = func.sum(case((AnswerVote.helpful, 1), else_=0)).cast(Integer)
+        total = func.count()
+        async with self.sessions() as session:
+            topics = await session.execute(
+                select(TopicStat.entry_id, TopicStat.asked, TopicStat.last_asked)
+                .where(TopicStat.guild_id == guild)
+                .order_by(TopicStat.asked.desc(), TopicStat.entry_id)
+                .limit(limit)
+            )
+            topic_counts = [
+                TopicCount(entry_id, title(entry_id), asked, as_utc(last))
+                for entry_id, asked, last in topics
+            ]
+            votes = await session.execute(
+                select(AnswerVote.entry_id, helpful, total)
+                .where(AnswerVote.guild_id == guild)
+                .group_by(AnswerVote.entry_id)
+                .order_by(total.desc(), AnswerVote.entry_id)
+                .limit(limit)
+            )
+            vote_counts = [
+                VoteCount(entry_id, title(entry_id), int(good or 0), int(count) - int(good or 0))
+                for entry_id, good, count in votes
+            ]
+        return GuildStats(topic_counts, vote_counts)

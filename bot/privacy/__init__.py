@@ -1,0 +1,1 @@
+"""Privacy: export and delete everything stored about one member."""

@@ -1,0 +1,1 @@
+"""Discord adapter for roadmaps: /roadmap commands, progress embeds and their buttons."""

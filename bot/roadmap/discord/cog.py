@@ -1,0 +1,231 @@
+"""/roadmap: a member's own progress through the ML career tracks, from any server or a DM.
+
+Progress is keyed by the Discord user id alone, so it follows a member across servers. Every
+reply is ephemeral; only the Share button posts publicly. Commands defer before touching the
+database. Autocomplete can't defer, so it gets one quick query (the statuses) within a time
+budget, and falls back to the items without statuses when the database is slow or down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+from discord.ext import commands
+
+from bot.answers.discord.embeds import clip
+from bot.discord.common import Reply, knowledge_now, respond, say, services_of
+from bot.roadmap.discord.components import (
+    DYNAMIC_ITEMS,
+    explained,
+    next_reply,
+    progress_reply,
+    reset_reply,
+)
+from bot.roadmap.discord.embeds import (
+    already_text,
+    not_sure_text,
+    set_text,
+    tracks_embed,
+    unknown_track_text,
+)
+from bot.roadmap.progress import OPEN, build_view
+from bot.roadmap.search import MAX_CHOICES, rank
+from bot.roadmap.service import RoadmapService
+from bot.roadmap.terminal import CLOSED, SET_COMMANDS
+from bot.roadmap.tracks import Track, TrackSet
+
+if TYPE_CHECKING:
+    from bot.discord.app import CareerBot
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_BUDGET = 1.5  # seconds; Discord drops an autocomplete answered after 3
+CHOICE_MAX = 100  # Discord's limit for a choice name and value
+Typed = app_commands.Range[str, 1, CHOICE_MAX]
+EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True)
+PICK_AN_ITEM = "Which item? Start typing and pick one from the list (or see `/roadmap view`)."
+Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
+T = TypeVar("T")
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """`work`'s result, or TimeoutError after `seconds`; a late result is dropped, not cancelled
+    (cancelling a query midway can cost a pooled connection)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), seconds)
+    except TimeoutError:
+        task.add_done_callback(_discard)
+        raise
+
+
+def _discard(task: asyncio.Future[object]) -> None:
+    with contextlib.suppress(BaseException):
+        task.result()
+
+
+def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:
+    """The same ranking over every item, without the member's statuses (no database)."""
+    views = [build_view(track, ()) for track in tracks]
+    return [
+        Choice(name=clip(f"{c.item.title} · {c.track.title}", CHOICE_MAX), value=c.value)
+        for c in rank(views, current)
+    ]
+
+
+def item_completer(wanted: Collection[str]) -> Completer:
+    """Items with the member's status marks; `wanted` statuses (open ones to mark done, closed
+    ones to undo) rank first."""
+
+    async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        roadmaps = services_of(interaction).roadmaps
+        search = roadmaps.search(interaction.user.id, current, wanted=wanted)
+        try:
+            found = await within(AUTOCOMPLETE_BUDGET, search)
+        except Exception as exc:  # slow or down: choices without statuses beat no choices
+            log.warning("roadmap autocomplete without statuses: %s", str(exc) or repr(exc))
+            return offline_choices(roadmaps.tracks, current)
+        return [Choice(name=choice.label, value=choice.value) for choice in found]
+
+    return complete
+
+
+async def complete_track(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+    roadmaps = services_of(interaction).roadmaps
+    typed = current.strip().lower()
+    tracks = [t for t in roadmaps.tracks if typed in t.id or typed in t.title.lower()]
+    if not tracks and (closest := roadmaps.find_track(current)) is not None:
+        tracks = [closest]  # a typo
+    return [
+        Choice(name=clip(f"{track.title} ({len(track)} items)", CHOICE_MAX), value=track.id)
+        for track in tracks[:MAX_CHOICES]
+    ]
+
+
+class Roadmap(commands.Cog):
+    """Translates /roadmap into RoadmapService calls for the member who typed it."""
+
+    roadmap = app_commands.Group(
+        name="roadmap",
+        description="Your own ML career roadmap: tracks, progress and what to do next",
+        allowed_contexts=EVERYWHERE,
+    )
+
+    def __init__(self, bot: CareerBot) -> None:
+        self.bot = bot
+
+    @property
+    def roadmaps(self) -> RoadmapService:
+        return self.bot.services.roadmaps
+
+    async def _track(self, interaction: discord.Interaction, typed: str | None) -> Track | None:
+        """Defers (progress is in the database) and returns the named track, else the one the
+        member changed last. An unknown name: told so, not deferred, None."""
+        named = None
+        if typed is not None and typed.strip():
+            named = self.roadmaps.find_track(typed)
+            if named is None:
+                await say(interaction, unknown_track_text(typed, self.roadmaps.tracks.ids()))
+                return None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return named or await self.roadmaps.default_track(interaction.user.id)
+
+    @roadmap.command(name="tracks", description="The roadmap tracks and how far you are on each")
+    async def tracks(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        views = await self.roadmaps.overview(interaction.user.id)
+        await respond(interaction, Reply(embeds=[tracks_embed(views)], ephemeral=True))
+
+    @roadmap.command(name="view", description="Your progress on a track: steps, items, percentage")
+    @app_commands.describe(track="A track; leave empty for the one you changed last")
+    @app_commands.autocomplete(track=complete_track)
+    async def view(self, interaction: discord.Interaction, track: Typed | None = None) -> None:
+        async with explained(interaction):
+            chosen = await self._track(interaction, track)
+            if chosen is None:
+                return
+            view = await self.roadmaps.view(interaction.user.id, chosen.id)
+            images = self.bot.settings.roadmap_images
+            await respond(interaction, await progress_reply(view, images=images))
+
+    async def _set(self, interaction: discord.Interaction, command: str, typed: str) -> None:
+        """done / doing / skip / undo: resolve what was typed, then change that one item."""
+        if not typed.strip():
+            await say(interaction, PICK_AN_ITEM)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user_id, status = interaction.user.id, SET_COMMANDS[command]
+        wanted = CLOSED if command == "undo" else OPEN
+        async with explained(interaction):
+            resolution = await self.roadmaps.resolve(user_id, typed, wanted=wanted)
+            choice = resolution.choice
+            if choice is None:
+                await say(interaction, not_sure_text(command, typed, resolution.candidates))
+                return
+            if choice.status == status:
+                await say(interaction, already_text(choice, status))
+                return
+            await self.roadmaps.set_status(user_id, choice.track.id, choice.item.id, status)
+            view = await self.roadmaps.view(user_id, choice.track.id)
+            await say(interaction, set_text(choice, status, view))
+
+    @roadmap.command(name="done", description="Mark a roadmap item done")
+    @app_commands.describe(item="Start typing: items show with your status, open ones first")
+    @app_commands.autocomplete(item=item_completer(OPEN))
+    async def done(self, interaction: discord.Interaction, item: Typed) -> None:
+        await self._set(interaction, "done", item)
+
+    @roadmap.command(name="doing", description="Mark a roadmap item as in progress")
+    @app_commands.describe(item="Start typing: items show with your status, open ones first")
+    @app_commands.autocomplete(item=item_completer(OPEN))
+    async def doing(self, interaction: discord.Interaction, item: Typed) -> None:
+        await self._set(interaction, "doing", item)
+
+    @roadmap.command(name="skip", description="Skip a roadmap item (it stops counting)")
+    @app_commands.describe(item="Start typing: items show with your status, open ones first")
+    @app_commands.autocomplete(item=item_completer(OPEN))
+    async def skip(self, interaction: discord.Interaction, item: Typed) -> None:
+        await self._set(interaction, "skip", item)
+
+    @roadmap.command(name="undo", description="Set a roadmap item back to to-do")
+    @app_commands.describe(item="Start typing: items you marked come first")
+    @app_commands.autocomplete(item=item_completer(CLOSED))
+    async def undo(self, interaction: discord.Interaction, item: Typed) -> None:
+        await self._set(interaction, "undo", item)
+
+    @roadmap.command(name="next", description="Your next roadmap item and the answer that helps")
+    @app_commands.describe(track="A track; leave empty for the one you changed last")
+    @app_commands.autocomplete(track=complete_track)
+    async def next_item(self, interaction: discord.Interaction, track: Typed | None = None) -> None:
+        async with explained(interaction):
+            chosen = await self._track(interaction, track)
+            if chosen is None:
+                return
+            view = await self.roadmaps.view(interaction.user.id, chosen.id)
+            knowledge = await knowledge_now(self.bot.services, interaction.guild_id)
+            await respond(interaction, next_reply(view, knowledge))
+
+    @roadmap.command(name="reset", description="Clear your progress on a track (asks first)")
+    @app_commands.describe(track="The track to start over")
+    @app_commands.autocomplete(track=complete_track)
+    async def reset(self, interaction: discord.Interaction, track: Typed) -> None:
+        named = self.roadmaps.find_track(track)
+        if named is None:
+            await say(interaction, unknown_track_text(track, self.roadmaps.tracks.ids()))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = await self.roadmaps.view(interaction.user.id, named.id)
+        marked = sum(item.status != "todo" for step in view.steps for item in step.items)
+        await respond(interaction, reset_reply(interaction.user.id, named, marked))
+
+
+async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons work on messages from before a restart
+    await bot.add_cog(Roadmap(bot))

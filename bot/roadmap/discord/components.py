@@ -1,0 +1,288 @@
+"""Buttons under /roadmap replies (Mark done, Share, the reset confirmation) and the replies
+that carry them.
+
+Like bot/discord/views.py, every button is a DynamicItem whose custom id holds all it needs,
+so clicks work on messages from before a restart. A click acts on the clicker's own progress;
+only the reset confirmation also names the asker, because it must refuse anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.answers.discord.components import answer_parts
+from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
+from bot.discord.components import GuardedItem
+from bot.discord.confirm import Button, confirm_view, finish, is_asker
+from bot.knowledge.base import KnowledgeBase
+from bot.roadmap.card import render_png
+from bot.roadmap.discord.embeds import (
+    already_text,
+    card_filename,
+    finished_text,
+    next_embed,
+    progress_embed,
+    reset_done_text,
+    reset_prompt_text,
+    set_text,
+    shared_embed,
+)
+from bot.roadmap.progress import TrackView
+from bot.roadmap.search import ItemChoice
+from bot.roadmap.service import NextItem, RoadmapError, RoadmapService
+from bot.roadmap.tracks import Track
+
+CUSTOM_ID_MAX = 100  # Discord's limit
+DONE_PREFIX = "careerbot:rm-done:"
+GONE = (
+    "That roadmap item is no longer in its track (or its id is shared by several tracks), so "
+    "nothing changed. Find it with `/roadmap done`."
+)
+
+
+@dataclass
+class FileReply(Reply):
+    """A Reply with attachments, given as (filename, bytes): a fresh discord.File per send."""
+
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs = super().send_kwargs()
+        if self.files:
+            kwargs["files"] = [discord.File(io.BytesIO(data), filename=n) for n, data in self.files]
+        return kwargs
+
+
+@asynccontextmanager
+async def explained(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """A RoadmapError (unknown track or item, e.g. removed since the message was sent) becomes
+    its message to the member; nothing was changed. Everything else goes to the error handler."""
+    try:
+        yield
+    except RoadmapError as exc:
+        await say(interaction, str(exc))
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+async def card_files(view: TrackView, subtitle: str | None = None) -> list[tuple[str, bytes]]:
+    """The PNG card, rendered off the event loop (~40 ms of Pillow)."""
+    png = await asyncio.to_thread(render_png, view, subtitle)
+    return [(card_filename(view.track), png)]
+
+
+async def progress_reply(view: TrackView, *, images: bool) -> FileReply:
+    """/roadmap view: the text card, the PNG card when images are on, and Share."""
+    buttons = discord.ui.View(timeout=None)
+    buttons.add_item(ShareButton(view.track.id))
+    image = card_filename(view.track) if images else None
+    return FileReply(
+        embeds=[progress_embed(view, image)],
+        view=buttons,
+        ephemeral=True,
+        files=await card_files(view) if images else [],
+    )
+
+
+async def shared_reply(view: TrackView, name: str, *, images: bool) -> FileReply:
+    """The public post: the member's name and their card; no buttons."""
+    image = card_filename(view.track) if images else None
+    return FileReply(
+        embeds=[shared_embed(view, name, image)],
+        files=await card_files(view, name) if images else [],
+    )
+
+
+def next_of(view: TrackView, knowledge: KnowledgeBase) -> NextItem | None:
+    """What to do next, with the entries that teach it as this server's knowledge has them."""
+    found = view.next_open()
+    if found is None:
+        return None
+    step, item = found
+    entries = tuple(e for eid in item.item.learn if (e := knowledge.get(eid)) is not None)
+    return NextItem(view.track, step.step, item.item, item.status, entries)
+
+
+def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = None) -> Reply:
+    """The next open item and the first answer that helps with it, with Mark done on the first
+    row and the answer's own buttons (pages, Helpful / Not helpful) on the second; `note` goes
+    above (e.g. what a click just changed)."""
+    found = next_of(view, knowledge)
+    if found is None:
+        text = finished_text(view.track)
+        return Reply(content=f"{note}\n{text}" if note else text, ephemeral=True)
+    embeds = [next_embed(found, found.entries)]
+    buttons = discord.ui.View(timeout=None)
+    buttons.add_item(MarkDoneButton(found.track.id, found.item.id, row=0))
+    if found.entries:
+        answer, items = answer_parts(found.entries[0], knowledge)
+        embeds.append(answer)
+        for item in items:
+            item.row = 1
+            buttons.add_item(item)
+    return Reply(content=note, embeds=embeds, view=buttons, ephemeral=True)
+
+
+def reset_reply(asker_id: int, track: Track, marked: int) -> Reply:
+    return Reply(
+        content=reset_prompt_text(track, marked),
+        view=confirm_view(ResetButton(asker_id, track.id), asker_id),
+        ephemeral=True,
+    )
+
+
+async def locate(
+    roadmaps: RoadmapService, user_id: int, track_id: str | None, item_id: str
+) -> ItemChoice | None:
+    """The item with the member's status: in `track_id`, else wherever the id is unique.
+
+    Exact ids only: a click must never mark a merely similar item.
+    """
+    if track_id is None:
+        choice = (await roadmaps.resolve(user_id, item_id)).choice
+        return choice if choice is not None and choice.item.id == item_id else None
+    view = await roadmaps.view(user_id, track_id)  # RoadmapError when the track is gone
+    found = view.item(item_id)
+    step = view.track.step_of(item_id)
+    if found is None or step is None:
+        return None
+    return ItemChoice(view.track, step, found.item, found.status)
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+class MarkDoneButton(
+    GuardedItem,
+    discord.ui.DynamicItem[Button],
+    template=r"careerbot:rm-done:(?:(?P<track>[a-z0-9-]+):)?(?P<item>[a-z0-9-]+)",
+):
+    """Marks the item done for the clicker; the message then shows what comes next.
+
+    Ids may reach 32 + 64 characters, more than fits after the prefix; then the custom id
+    holds only the item id, which finds the item when no other track has one by that id.
+    """
+
+    def __init__(self, track_id: str | None, item_id: str, *, row: int | None = None) -> None:
+        custom_id = f"{DONE_PREFIX}{track_id}:{item_id}"
+        if track_id is None or len(custom_id) > CUSTOM_ID_MAX:
+            custom_id, track_id = f"{DONE_PREFIX}{item_id}", None
+        super().__init__(
+            discord.ui.Button(
+                label="Mark done",
+                emoji="✅",
+                style=discord.ButtonStyle.success,
+                custom_id=custom_id,
+            ),
+            row=row,
+        )
+        self.track_id, self.item_id = track_id, item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> MarkDoneButton:
+        return cls(match["track"], match["item"])
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # a database write; then the message updates in place
+        services = services_of(interaction)
+        roadmaps, user_id = services.roadmaps, interaction.user.id
+        async with explained(interaction):
+            choice = await locate(roadmaps, user_id, self.track_id, self.item_id)
+            if choice is None:
+                await say(interaction, GONE)
+                return
+            if choice.status == "done":
+                note = already_text(choice, "done")
+                view = await roadmaps.view(user_id, choice.track.id)
+            else:
+                await roadmaps.set_status(user_id, choice.track.id, choice.item.id, "done")
+                view = await roadmaps.view(user_id, choice.track.id)
+                note = set_text(choice, "done", view, hint_next=False)  # the next item follows
+            knowledge = await knowledge_now(services, interaction.guild_id)
+            reply = next_reply(view, knowledge, note)
+            await interaction.edit_original_response(**reply.edit_kwargs())
+
+
+class ShareButton(
+    GuardedItem,
+    discord.ui.DynamicItem[Button],
+    template=r"careerbot:rm-share:(?P<track>[a-z0-9-]+)",
+):
+    """Posts the clicker's current progress card publicly in the channel (pings nobody)."""
+
+    def __init__(self, track_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Share",
+                emoji="📣",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"careerbot:rm-share:{track_id}",
+            )
+        )
+        self.track_id = track_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ShareButton:
+        return cls(match["track"])
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # the database read and the PNG take a moment
+        async with explained(interaction):
+            view = await services_of(interaction).roadmaps.view(interaction.user.id, self.track_id)
+            images = bot_of(interaction).settings.roadmap_images
+            reply = await shared_reply(view, interaction.user.display_name, images=images)
+            await respond(interaction, reply)  # a new, public follow-up message
+
+
+class ResetButton(
+    GuardedItem,
+    discord.ui.DynamicItem[Button],
+    template=r"careerbot:rm-reset:(?P<asker>\d{1,20}):(?P<track>[a-z0-9-]+)",
+):
+    """Confirms /roadmap reset: clears the asker's progress on the track."""
+
+    def __init__(self, asker_id: int, track_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Clear my progress",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"careerbot:rm-reset:{asker_id}:{track_id}",
+            )
+        )
+        self.asker_id, self.track_id = asker_id, track_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ResetButton:
+        return cls(int(match["asker"]), match["track"])
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        if not await is_asker(interaction, self.asker_id):
+            return
+        await interaction.response.defer()  # a database write
+        roadmaps = services_of(interaction).roadmaps
+        async with explained(interaction):
+            track = roadmaps.track(self.track_id)
+            await roadmaps.reset(self.asker_id, track.id)
+            await finish(interaction, reset_done_text(track))
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    MarkDoneButton,
+    ShareButton,
+    ResetButton,
+)

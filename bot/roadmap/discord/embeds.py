@@ -1,0 +1,142 @@
+"""What /roadmap says: embeds and texts built from TrackViews, within Discord's limits.
+
+Pure functions (no I/O), like bot/discord/embeds.py, so the wording and limits are testable
+without a bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.answers.discord.embeds import COLOUR, FIELD_VALUE_MAX, FIELDS_MAX, TITLE_MAX, clip
+from bot.knowledge.models import Entry
+from bot.roadmap.card import text_bar, text_card
+from bot.roadmap.progress import MARKS, TrackView
+from bot.roadmap.search import ItemChoice
+from bot.roadmap.service import NextItem
+from bot.roadmap.terminal import STATUS_WORDS
+from bot.roadmap.tracks import Track
+
+ITEM_HINT = "Mark items with /roadmap done, doing, skip or undo"
+
+
+def progress_line(view: TrackView) -> str:
+    return f"{view.percent}% ({view.done} of {view.counted} done)"
+
+
+def card_filename(track: Track) -> str:
+    return f"roadmap-{track.id}.png"
+
+
+def tracks_embed(views: Sequence[TrackView]) -> discord.Embed:
+    """Every track with the member's progress on it: a bar, the percentage, what it's about."""
+    embed = discord.Embed(title="Roadmap tracks", colour=COLOUR)
+    if not views:
+        embed.description = "No roadmap tracks are installed."
+        return embed
+    embed.description = "Open one with `/roadmap view`, or see what's next with `/roadmap next`."
+    for view in views[:FIELDS_MAX]:
+        value = (
+            f"`{text_bar(view.percent)}` {progress_line(view)}\n"
+            f"{clip(view.track.description, 300)}\n`/roadmap view {view.track.id}`"
+        )
+        embed.add_field(
+            name=clip(view.track.title, 256), value=clip(value, FIELD_VALUE_MAX), inline=False
+        )
+    return embed
+
+
+def progress_embed(view: TrackView, image: str | None = None) -> discord.Embed:
+    """The text card (per step a bar and the items with status marks) plus, when given, the
+    PNG card attached as `image`."""
+    embed = discord.Embed(description=text_card(view, markdown=True), colour=COLOUR)
+    embed.set_footer(text=f"{ITEM_HINT} · next: /roadmap next {view.track.id}")
+    if image is not None:
+        embed.set_image(url=f"attachment://{image}")
+    return embed
+
+
+def shared_embed(view: TrackView, name: str, image: str | None = None) -> discord.Embed:
+    """The public post of a member's progress: the PNG card, or the text card without images.
+
+    `name` is shown as written, so mentions and markdown in it are escaped (and the post is
+    sent with no pings anyway).
+    """
+    safe = discord.utils.escape_markdown(discord.utils.escape_mentions(name))
+    title = clip(f"{safe}'s roadmap: {view.track.title}", TITLE_MAX)
+    if image is None:
+        description = text_card(view, markdown=True)
+    else:
+        description = f"`{text_bar(view.percent, 20)}` **{progress_line(view)}**"
+    embed = discord.Embed(title=title, description=description, colour=COLOUR)
+    if image is not None:
+        embed.set_image(url=f"attachment://{image}")
+    return embed.set_footer(text="Track your own with /roadmap view")
+
+
+def next_embed(found: NextItem, entries: Sequence[Entry]) -> discord.Embed:
+    """The next open item, where it sits, and the topics that teach it."""
+    status = "in progress" if found.status == "doing" else "next to do"
+    embed = discord.Embed(
+        title=clip(f"{MARKS[found.status]} {found.item.title}", TITLE_MAX),
+        description=f"{found.track.title} · step: {found.step.title} · {status}",
+        colour=COLOUR,
+    )
+    if entries:
+        listing = "\n".join(f"• {clip(e.title, 150)} — `/topic {e.id}`" for e in entries)
+        embed.add_field(name="Learn it", value=clip(listing, FIELD_VALUE_MAX), inline=False)
+    return embed.set_footer(text="Press Mark done when you've finished it")
+
+
+def finished_text(track: Track) -> str:
+    return f"Every item of **{track.title}** is done or skipped. Well done!"
+
+
+def choice_text(choice: ItemChoice) -> str:
+    return f"**{discord.utils.escape_markdown(choice.item.title)}** ({choice.track.title})"
+
+
+def set_text(choice: ItemChoice, status: str, view: TrackView, *, hint_next: bool = True) -> str:
+    """After a change: what changed, the track's progress and, for done, what comes next."""
+    text = (
+        f"{MARKS[status]} {choice_text(choice)} is now {STATUS_WORDS[status]}. "
+        f"Progress on this track: {progress_line(view)}."
+    )
+    upcoming = view.next_open()
+    if hint_next and status == "done" and upcoming is not None:
+        text += f"\nNext up: {upcoming[1].item.title} (`/roadmap next {view.track.id}`)"
+    return text
+
+
+def already_text(choice: ItemChoice, status: str) -> str:
+    return f"{choice_text(choice)} is already {STATUS_WORDS[status]}; nothing changed."
+
+
+def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) -> str:
+    """No change made: the closest items with the exact command for each, or where to look."""
+    shown = discord.utils.escape_markdown(clip(typed, 100))
+    if not candidates:
+        return (
+            f"No roadmap item matches “{shown}”, so nothing changed. Pick one from the list "
+            "while typing, or see the items with `/roadmap view`."
+        )
+    lines = [f"Which item do you mean by “{shown}”? Nothing changed yet. One of these:"]
+    lines += [f"• {c.label} — `/roadmap {command} item:{c.value}`" for c in candidates]
+    return "\n".join(lines)
+
+
+def unknown_track_text(typed: str, track_ids: Sequence[str]) -> str:
+    shown = discord.utils.escape_markdown(clip(typed, 100))
+    known = ", ".join(f"`{track_id}`" for track_id in track_ids) or "none installed"
+    return f"There is no roadmap track “{shown}”. Tracks: {known}."
+
+
+def reset_prompt_text(track: Track, marked: int) -> str:
+    items = f"{marked} item{'' if marked == 1 else 's'}"
+    return f"Clear all your progress on **{track.title}** ({items} marked)? This can't be undone."
+
+
+def reset_done_text(track: Track) -> str:
+    return f"Cleared your progress on **{track.title}**. Begin again: `/roadmap next {track.id}`"

@@ -1,0 +1,193 @@
+"""`/roadmap ...` in the terminal chat: the same service calls the Discord cog makes.
+
+Registered on a ChatSession with `register_roadmap_commands(self)`; every reply is plain text.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot.answers.text import plain
+from bot.db.engine import DatabaseUnavailable
+from bot.roadmap.card import text_card
+from bot.roadmap.progress import MARKS, OPEN, TrackView
+from bot.roadmap.search import ItemChoice
+from bot.roadmap.service import RoadmapError, RoadmapService
+from bot.roadmap.tracks import Track
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+USAGE = """Your roadmap progress:
+  /roadmap tracks               the tracks and how far you are
+  /roadmap view [TRACK]         steps, items and percentages
+  /roadmap done ITEM            mark an item done (also: doing, skip)
+  /roadmap undo ITEM            set an item back to to-do
+  /roadmap next [TRACK]         what to work on next, with the topic that helps
+  /roadmap reset TRACK          clear a track (asks to confirm)
+ITEM is an item id from /roadmap view, TRACK:ITEM, or words from its title."""
+
+SET_COMMANDS = {"done": "done", "doing": "doing", "skip": "skipped", "undo": "todo"}
+CLOSED = frozenset({"doing", "done", "skipped"})  # what undo is usually about
+STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "skipped": "skipped"}
+NO_DATABASE = "I can't reach the database right now, so I can't load or save progress. ({})"
+
+
+class ChatHost(Protocol):
+    """What the commands need from bot.chat.ChatSession (kept structural to avoid a cycle)."""
+
+    services: Services
+    user_id: int
+
+    def register(
+        self, name: str, handler: Callable[[str], Awaitable[str]], usage: str, summary: str
+    ) -> None: ...
+
+    def offer(self, choices: Sequence[tuple[str, Callable[[], Awaitable[str]]]]) -> str:
+        """Make (label, action) pairs pickable by number; returns the numbered lines."""
+        ...
+
+
+def register_roadmap_commands(host: ChatHost) -> None:
+    commands = RoadmapCommands(host)
+    host.register("roadmap", commands.handle, "/roadmap SUBCOMMAND", "your roadmap (/roadmap help)")
+
+
+class RoadmapCommands:
+    """Parses `/roadmap SUBCOMMAND ARGS` for the session's (local) user."""
+
+    def __init__(self, host: ChatHost) -> None:
+        self.host = host
+
+    @property
+    def roadmaps(self) -> RoadmapService:
+        return self.host.services.roadmaps
+
+    async def handle(self, argument: str) -> str:
+        name, _, rest = argument.strip().partition(" ")
+        name, rest = name.lower(), rest.strip()
+        try:
+            if name in SET_COMMANDS:
+                return await self._set(name, rest)
+            handler = {
+                "tracks": self._tracks,
+                "view": self._view,
+                "next": self._next,
+                "reset": self._reset,
+            }.get(name)
+            if handler is None:
+                prefix = f"Unknown /roadmap command {name!r}.\n" if name and name != "help" else ""
+                return prefix + USAGE
+            return await handler(rest)
+        except RoadmapError as exc:
+            return str(exc)
+        except DatabaseUnavailable as exc:
+            return NO_DATABASE.format(exc)
+
+    async def _tracks(self, _: str) -> str:
+        views = await self.roadmaps.overview(self.host.user_id)
+        if not views:
+            return "No roadmap tracks are installed."
+        lines = ["Roadmap tracks (/roadmap view TRACK):"]
+        for view in views:
+            lines.append(f"  {view.track.id}: {view.track.title} — {_progress(view)}")
+            lines.append(f"      {view.track.description}")
+        return "\n".join(lines)
+
+    async def _view(self, text: str) -> str:
+        track = await self._track(text)
+        view = await self.roadmaps.view(self.host.user_id, track.id)
+        return text_card(view, ids=True)
+
+    async def _next(self, text: str) -> str:
+        track = await self._track(text)
+        found = await self.roadmaps.next_item(self.host.user_id, track.id)
+        if found is None:
+            return f"Every item of {track.title} is done or skipped. Well done!"
+        lines = [
+            f"Next in {track.title} ({found.step.title}):",
+            f"  {MARKS[found.status]} {found.item.title}",
+            f"Mark it with: /roadmap done {track.id}:{found.item.id}",
+        ]
+        if found.entries:
+            first, *more = found.entries
+            lines += ["", f"{first.title}:", plain(first.answer).strip()]
+            if more:
+                lines += ["", "More: " + ", ".join(f"/topic {entry.id}" for entry in more)]
+        return "\n".join(lines)
+
+    async def _reset(self, text: str) -> str:
+        words = text.split()
+        confirmed = bool(words) and words[-1].lower() == "yes"
+        name = " ".join(words[:-1] if confirmed else words)
+        if not name:
+            return "Which track? e.g. /roadmap reset portfolio (see /roadmap tracks)."
+        track = self._named_track(name)
+        if not confirmed:
+            view = await self.roadmaps.view(self.host.user_id, track.id)
+            marked = sum(item.status != "todo" for step in view.steps for item in step.items)
+            return (
+                f"This clears all your progress on {track.title} "
+                f"({marked} item{'' if marked == 1 else 's'} marked). "
+                f"To confirm, type: /roadmap reset {track.id} yes"
+            )
+        await self.roadmaps.reset(self.host.user_id, track.id)
+        return f"Cleared your progress on {track.title}."
+
+    async def _set(self, command: str, text: str) -> str:
+        status = SET_COMMANDS[command]
+        if not text:
+            return (
+                f"Which item? e.g. /roadmap {command} linear-algebra-course (ids: /roadmap view)."
+            )
+        wanted = CLOSED if command == "undo" else OPEN
+        resolution = await self.roadmaps.resolve(self.host.user_id, text, wanted=wanted)
+        choice = resolution.choice
+        if choice is None:
+            return self._not_sure(command, text, resolution.candidates)
+        title = f"{choice.item.title!r} ({choice.track.title})"
+        if choice.status == status:
+            return f"{title} is already {STATUS_WORDS[status]}."
+        await self.roadmaps.set_status(self.host.user_id, choice.track.id, choice.item.id, status)
+        view = await self.roadmaps.view(self.host.user_id, choice.track.id)
+        reply = f"{MARKS[status]} {title} is now {STATUS_WORDS[status]}. {_progress(view)}."
+        upcoming = view.next_open()
+        if status == "done" and upcoming is not None:
+            reply += f"\nNext up: {upcoming[1].item.title} (/roadmap next {choice.track.id})"
+        return reply
+
+    async def _track(self, text: str) -> Track:
+        if text:
+            return self._named_track(text)
+        return await self.roadmaps.default_track(self.host.user_id)
+
+    def _not_sure(self, command: str, text: str, candidates: Sequence[ItemChoice]) -> str:
+        """The candidates, numbered: typing a number runs `/roadmap COMMAND track:item`."""
+        if not candidates:
+            return (
+                f"No roadmap item matches {text!r}. /roadmap view lists the items with their ids."
+            )
+        listing = self.host.offer(
+            [
+                (
+                    f"{choice.label}  →  /roadmap {command} {choice.value}",
+                    functools.partial(self.handle, f"{command} {choice.value}"),
+                )
+                for choice in candidates
+            ]
+        )
+        return f"Which one do you mean by {text!r}?\n{listing}\nType a number to pick one."
+
+    def _named_track(self, text: str) -> Track:
+        track = self.roadmaps.find_track(text)
+        if track is None:
+            raise RoadmapError(
+                f"No track matches {text!r}. Tracks: {', '.join(self.roadmaps.tracks.ids())}."
+            )
+        return track
+
+
+def _progress(view: TrackView) -> str:
+    return f"{view.percent}% ({view.done} of {view.counted} done)"

@@ -1,0 +1,1 @@
+"""Server settings: the ask channel and the knowledge moderator role."""

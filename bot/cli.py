@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -11,12 +12,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.answers.serving import KnowledgeService
+from bot.answers.serving import KnowledgeService, open_semantic
 from bot.answers.text import result_text
 from bot.config import Settings, SettingsError
 from bot.content import load_content
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
+from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.staleness import DEFAULT_WITHIN_DAYS, due_for_review
 from bot.knowledge.yamlsource import DataFileError
 from bot.matching.engine import Matcher, MatchResult
 from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands, run_layer_command
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("sync", help="register the slash commands (DEV_GUILD_ID or global)")
     commands.add_parser("chat", help="talk to CareerBot in this terminal")
+    commands.add_parser("doctor", help="which matcher, model, knowledge and database are used")
 
     ask = commands.add_parser("ask", help="answer a question and exit")
     ask.add_argument("question", help="the question, or - to read one per line from stdin")
@@ -47,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate = kb.add_parser("validate", help="check the knowledge files")
     validate.add_argument("path", nargs="?", type=Path, help="knowledge directory")
+    stale = kb.add_parser("stale", help="entries past or near their review_by date")
+    stale.add_argument(
+        "--within",
+        type=_days,
+        default=DEFAULT_WITHIN_DAYS,
+        metavar="DAYS",
+        help=f"also list entries due within DAYS (0-3650, default {DEFAULT_WITHIN_DAYS})",
+    )
     dump = kb.add_parser("dump", help="print every entry")
     dump.add_argument("--json", action="store_true", required=True)
     add_layer_commands(kb)  # per-server: add, edit, alias, ... --guild ID
@@ -67,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("user_id", type=int)
     erase.add_argument("--yes", action="store_true", help="really delete")
     return parser
+
+
+def _days(raw: str) -> int:
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+    if not 0 <= days <= 3650:
+        raise argparse.ArgumentTypeError(f"{days} is outside 0-3650")
+    return days
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -132,6 +154,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _kb(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
+    if args.command == "doctor":
+        return _doctor(settings)
     if args.command == "db":
         return asyncio.run(_db(args, settings))
     if args.command == "mydata":
@@ -150,10 +174,42 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
     if args.kb_command == "validate":
         return _validate(directory)
     knowledge = load_knowledge(directory)
+    if args.kb_command == "stale":
+        return _stale(knowledge, args.within)
     fields = ("id", "title", "category", "questions", "keywords", "answer")
     rows = [{name: getattr(entry, name) for name in fields} for entry in knowledge]
     json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
     print()
+    return 0
+
+
+def _stale(knowledge: KnowledgeBase, within: int) -> int:
+    """Entries to fact-check, longest overdue first; exit code 1 when any is overdue."""
+    due = due_for_review(knowledge, dt.date.today(), within)
+    for item in due:
+        when = (
+            f"overdue by {-item.days_left} days"
+            if item.overdue
+            else f"due in {item.days_left} days"
+        )
+        print(f"{item.review_by}  {when:<22} {item.entry.id}  ({item.entry.category})")
+    overdue = sum(item.overdue for item in due)
+    print(f"{len(due)} entries due within {within} days, {overdue} overdue", file=sys.stderr)
+    return EXIT_INVALID if overdue else 0
+
+
+def _doctor(settings: Settings) -> int:
+    """What this installation would answer with, in a few lines (for bug reports)."""
+    knowledge = load_knowledge(settings.knowledge_dir)
+    semantic = open_semantic(settings.matcher, settings.embedding_model)
+    matcher = Matcher(knowledge, semantic=semantic)
+    print(f"matcher:    {matcher.kind}" + ("" if semantic else f" (MATCHER={settings.matcher})"))
+    if semantic is not None:
+        print(f"model:      {semantic.name} in {semantic.model_dir}")
+        print(f"vectors:    {len(semantic.vectors)} cached")
+    entries = f"{len(knowledge)} entries, version {knowledge.version}"
+    print(f"knowledge:  {settings.knowledge_dir}: {entries}")
+    print(f"database:   {redact(settings.database_url)}")
     return 0
 
 
@@ -168,11 +224,13 @@ def _validate(directory: Path) -> int:
     return 0
 
 
-def result_json(result: MatchResult) -> dict[str, object]:
+def result_json(result: MatchResult, matcher: str = "lexical") -> dict[str, object]:
     """The `ask --json` line format."""
     return {
+        "matcher": matcher,
         "question": result.question,
         "answer_id": result.entry.id if result.entry else None,
+        "outcome": result.outcome.value,
         "confidence": round(max(0.0, min(1.0, result.confidence)), 4),
         "candidates": [
             {"id": c.id, "title": c.title, "score": round(c.score, 4)} for c in result.candidates
@@ -182,14 +240,16 @@ def result_json(result: MatchResult) -> dict[str, object]:
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     knowledge = load_knowledge(settings.knowledge_dir)
-    matcher = Matcher(knowledge)
+    semantic = open_semantic(settings.matcher, settings.embedding_model)
+    matcher = Matcher(knowledge, semantic=semantic)
     questions = (
         (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
     )
     for question in questions:
         result = matcher.match(question)
         if args.json:
-            print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+            line = result_json(result, matcher.kind)
+            print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
             print(result_text(result, knowledge), end="\n\n", flush=True)
     return 0
@@ -241,7 +301,8 @@ async def _chat(settings: Settings) -> int:
     from bot.chat import run_chat
     from bot.services import open_services
 
-    knowledge = KnowledgeService.from_directory(settings.knowledge_dir)
+    semantic = open_semantic(settings.matcher, settings.embedding_model)
+    knowledge = KnowledgeService.from_directory(settings.knowledge_dir, semantic)
     print(f"Database: {redact(settings.database_url)}", file=sys.stderr)
     services = await open_services(settings, knowledge=knowledge)
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.db.engine import default_database_url
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+MATCHERS = ("hybrid", "lexical")
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,8 @@ class Settings:
     roadmap_images: bool = True
     kb_sync_seconds: float = 0.5  # other processes see a server's edit within this
     log_level: str = "INFO"
+    matcher: str = "hybrid"  # "lexical" turns the sentence model off
+    embedding_model: Path | None = None  # a directory with model.onnx + tokenizer.json
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -64,7 +67,12 @@ class Settings:
             roadmap_images=env.get("ROADMAP_IMAGES", "1").lower()
             not in {"0", "false", "no", "off"},
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            matcher=(env.get("MATCHER") or "hybrid").strip().lower(),
+            embedding_model=Path(env["EMBEDDING_MODEL"]) if env.get("EMBEDDING_MODEL") else None,
         )
+        if settings.matcher not in MATCHERS:
+            choices = ", ".join(MATCHERS)
+            raise SettingsError(f"MATCHER must be one of {choices}, got {settings.matcher!r}")
         for name, value in (
             ("ASK_RATE", settings.ask_rate),
             ("ASK_PER_SECONDS", settings.ask_per_seconds),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
-from bot.answers.serving import KnowledgeService
+from bot.answers.serving import KnowledgeService, open_semantic, save_vectors
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
@@ -77,7 +77,9 @@ async def open_services(
     DatabaseUnavailable)."""
     if knowledge is None:
         content = load_content(settings.knowledge_dir)  # what `careerbot kb validate` checks
-        knowledge = KnowledgeService(content.knowledge, settings.knowledge_dir)
+        semantic = open_semantic(settings.matcher, settings.embedding_model)
+        knowledge = KnowledgeService(content.knowledge, settings.knowledge_dir, semantic=semantic)
+        await asyncio.to_thread(save_vectors, semantic)
         tracks = content.tracks
     else:  # given (tests, scripts): its tracks are the ones next to it, checked against it
         directory = knowledge.directory or settings.knowledge_dir

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.answers.serving import KnowledgeService
+from bot.answers.serving import KnowledgeService, open_semantic
 from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.db.engine import create_engine
 from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching.semantic import Semantic
 from bot.services import Services, open_services
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -40,6 +41,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def bundled_knowledge() -> KnowledgeBase:
     return load_knowledge(BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def semantic() -> Semantic:
+    """The shipped sentence model (loaded once): tests must pass offline with it."""
+    loaded = open_semantic("hybrid")
+    assert loaded is not None, "the packaged model in bot/matching/model did not load"
+    return loaded
 
 
 @pytest.fixture

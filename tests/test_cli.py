@@ -22,7 +22,15 @@ def test_ask_json_reads_stdin_and_writes_one_line_per_question(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["question"] for line in lines] == questions
     first = lines[0]
-    assert set(first) == {"question", "answer_id", "confidence", "candidates"}
+    assert set(first) == {
+        "question",
+        "answer_id",
+        "confidence",
+        "candidates",
+        "outcome",
+        "matcher",
+    }
+    assert first["matcher"] == "hybrid" and first["outcome"] == "answer"
     assert first["answer_id"] == "salary-ml-engineer"
     assert 0 <= first["confidence"] <= 1
     assert 1 <= len(first["candidates"]) <= 5

@@ -179,6 +179,6 @@ def _matcher_for(knowledge: KnowledgeBase, bundled: Matcher) -> Matcher:
     if knowledge is bundled.knowledge:
         return bundled
     cache = RetainingCache(bundled.normalize, bundled.index.items)
-    matcher = Matcher(knowledge, bundled.thresholds, cache)
+    matcher = Matcher(knowledge, bundled.thresholds, cache, bundled.semantic)
     cache.retain(matcher.index.items)
     return matcher

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 from pathlib import Path
 
+import platformdirs
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.answers.guildcache import GuildLayers, GuildView
@@ -12,6 +15,33 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
 from bot.matching.engine import Matcher, Thresholds
+from bot.matching.semantic import EmbedderUnavailable, Semantic, load_semantic
+
+log = logging.getLogger(__name__)
+
+
+def vector_cache_file() -> Path:
+    """Where this machine keeps the sentence vectors it computed (server entries, edits)."""
+    return Path(platformdirs.user_cache_dir("careerbot")) / "vectors.npz"
+
+
+@functools.cache
+def open_semantic(matcher: str = "hybrid", model_dir: Path | None = None) -> Semantic | None:
+    """The process's sentence model, loaded once; None (lexical matching) when turned off
+    with MATCHER=lexical or when the model cannot be loaded (one warning line says why)."""
+    if matcher == "lexical":
+        return None
+    try:
+        return load_semantic(model_dir, vector_cache_file())
+    except EmbedderUnavailable as error:
+        log.warning("semantic matching is off, answering with words only: %s", error)
+        return None
+
+
+def save_vectors(semantic: Semantic | None) -> None:
+    """Keep newly computed vectors for the next start (best effort: a failure is logged)."""
+    if semantic is not None and semantic.vectors.dirty:
+        semantic.vectors.save(vector_cache_file())
 
 
 class KnowledgeService:
@@ -23,11 +53,12 @@ class KnowledgeService:
         knowledge: KnowledgeBase,
         directory: Path | None = None,
         thresholds: Thresholds | None = None,
+        semantic: Semantic | None = None,
     ) -> None:
         self.directory = directory
         self.thresholds = thresholds or Thresholds()
         self._base = knowledge
-        self._matcher = Matcher(knowledge, self.thresholds)
+        self._matcher = Matcher(knowledge, self.thresholds, semantic=semantic)
         self._layers: GuildLayers | None = None
 
     def attach_database(self, sessions: async_sessionmaker, sync_seconds: float = 1.0) -> None:
@@ -53,8 +84,15 @@ class KnowledgeService:
             self._layers.invalidate(guild_id)
 
     @classmethod
-    def from_directory(cls, directory: Path) -> KnowledgeService:
-        return cls(load_knowledge(directory), directory)
+    def from_directory(
+        cls, directory: Path, semantic: Semantic | None = None
+    ) -> KnowledgeService:
+        return cls(load_knowledge(directory), directory, semantic=semantic)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The bundled base's matcher (servers without a layer of their own use it)."""
+        return self._matcher
 
     @property
     def base(self) -> KnowledgeBase:

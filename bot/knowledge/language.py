@@ -9,7 +9,16 @@ from typing import Any
 
 from bot.knowledge.yamlsource import ValidationIssue, YamlDocument
 
-LANGUAGE_FIELDS = ("abbreviations", "synonyms", "stopwords", "smalltalk", "offtopic", "domain")
+LANGUAGE_FIELDS = (
+    "abbreviations",
+    "synonyms",
+    "stopwords",
+    "smalltalk",
+    "offtopic",
+    "domain",
+    "offtopic_examples",
+)
+MAX_EXAMPLE = 300  # one off-topic example message
 
 
 def _fold(text: str) -> str:
@@ -26,6 +35,9 @@ class Language:
     smalltalk: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> words
     offtopic: frozenset[str] = frozenset()  # other careers, weather...: no answer unless ...
     domain: frozenset[str] = frozenset()  # ... the question also names ML or data
+    # whole messages that are near our domain but not ours (a traceback, laptop shopping):
+    # the semantic matcher declines questions that sit closer to these than to any entry
+    offtopic_examples: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         return json.dumps(
@@ -36,6 +48,7 @@ class Language:
                 sorted((kind, sorted(words)) for kind, words in self.smalltalk.items()),
                 sorted(self.offtopic),
                 sorted(self.domain),
+                list(self.offtopic_examples),
             ]
         )
 
@@ -100,6 +113,13 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
             continue
         smalltalk[str(kind)] = frozenset(_fold(word) for word in words)
 
+    examples = data.get("offtopic_examples", [])
+    if not isinstance(examples, list) or not all(
+        isinstance(text, str) and 0 < len(text.strip()) <= MAX_EXAMPLE for text in examples
+    ):
+        issue(("offtopic_examples",), f"must be a list of messages of 1-{MAX_EXAMPLE} characters")
+        examples = []
+
     language = Language(
         abbreviations=abbreviations,
         synonyms=synonyms,
@@ -107,6 +127,7 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
         smalltalk=smalltalk,
         offtopic=word_list("offtopic"),
         domain=word_list("domain"),
+        offtopic_examples=tuple(dict.fromkeys(text.strip() for text in examples)),
     )
     return language, issues
 

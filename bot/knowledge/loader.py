@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.language import Language, language_from_document
-from bot.knowledge.models import Entry, validate_entry
+from bot.knowledge.models import Entry, provenance_problems, validate_entry
 from bot.knowledge.yamlsource import (
     DataFileError,
     ValidationIssue,
@@ -59,7 +59,11 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
             )
             issues.extend(entry_issues)
             if entry is not None:
-                located.append((entry, name, document.line_of((index,))))
+                line = document.line_of((index,))
+                for field, problem in provenance_problems(entry):
+                    field_line = document.line_of((index, field)) or line
+                    issues.append(ValidationIssue(name, field_line, entry.id, field, problem))
+                located.append((entry, name, line))
 
     issues.extend(cross_check(located))
     if issues:

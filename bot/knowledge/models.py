@@ -42,6 +42,10 @@ CATEGORIES: tuple[str, ...] = (
     "tools",
 )
 
+# Facts here date quickly: entries of these categories must say when to check them again.
+TIME_SENSITIVE: frozenset[str] = frozenset({"salaries", "certifications", "trends", "tools"})
+MAX_REVIEW_INTERVAL = dt.timedelta(days=184)  # review_by at most about six months on
+
 EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -78,6 +82,27 @@ class Entry(BaseModel):
         """Plain data in the YAML file layout (no empty optional fields)."""
         data = self.model_dump(mode="json", exclude_none=True)
         return {key: value for key, value in data.items() if value != [] or key == "sources"}
+
+
+def provenance_problems(entry: Entry) -> list[tuple[str, str]]:
+    """(field, problem) for an entry that does not say where its facts come from and when they
+    were checked. Applied to the bundled files and to every new moderator edit; entries saved
+    before the rule existed still load."""
+    problems: list[tuple[str, str]] = []
+    if not entry.sources:
+        problems.append(("sources", "name at least one source (a seed file or a public URL)"))
+    if entry.reviewed is None:
+        problems.append(("reviewed", "required: the date the facts were last checked"))
+    if entry.review_by is None:
+        if entry.category in TIME_SENSITIVE:
+            problems.append(
+                ("review_by", f"required for {entry.category}: when to check the facts again")
+            )
+    elif entry.reviewed is not None and not (
+        entry.reviewed < entry.review_by <= entry.reviewed + MAX_REVIEW_INTERVAL
+    ):
+        problems.append(("review_by", "must fall after `reviewed` and at most 6 months later"))
+    return problems
 
 
 def validate_entry(

@@ -23,7 +23,7 @@ TERM_WEIGHT = 0.7  # share of the term signal in the final score; the rest is fu
 QUERY_COVERAGE_WEIGHT = 0.6  # inside the term signal: question covered vs. best doc covered
 FOCUS_WEIGHT = 0.6  # share of the question sentence in a long message with context
 EVIDENCE_NEEDED = 3.5  # summed IDF of matched words for full confidence (one rare word)
-RERANK_POOL = 40  # entries re-ranked with the fuzzy signal
+RERANK_POOL = 100  # entries re-ranked with the fuzzy signal (common words tie many entries)
 TYPO_MIN_LENGTH = 5  # shorter unknown words are not guessed at
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio needed to read an unknown word as a known term
 TYPO_FLOOR = 75.0  # a guessed term counts (ratio - floor) / (100 - floor) of a sure one
@@ -79,7 +79,9 @@ class SearchIndex:
     """Scores entries against a normalised question. Immutable once built."""
 
     def __init__(
-        self, prepared: Iterable[PreparedEntry], surface_forms: dict[str, str] | None = None
+        self,
+        prepared: Iterable[PreparedEntry],
+        surface_forms: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.items: list[PreparedEntry] = list(prepared)
         postings: dict[str, list[int]] = {}
@@ -94,27 +96,28 @@ class SearchIndex:
         self.unknown_idf = math.log((size + 1) / 0.5) + 1
         # Typos are matched against known terms and the words people use for them
         # ("lerning" is closer to "learning" than to its canonical form "learn").
-        self.spellings = {term: term for term in postings}
-        for surface, term in (surface_forms or {}).items():
-            if term in postings:
-                self.spellings.setdefault(surface, term)
+        self.spellings: dict[str, tuple[str, ...]] = {term: (term,) for term in postings}
+        for surface, terms in (surface_forms or {}).items():
+            known = tuple(term for term in terms if term in postings)
+            if known:
+                self.spellings.setdefault(surface, known)
         self.vocabulary = list(self.spellings)
         self.doc_weights = [
             tuple(sum(self.idf[term] for term in terms) for terms in item.doc_terms)
             for item in self.items
         ]
 
-    def _resolve(self, token: str) -> tuple[str | None, float]:
-        """The known term a question word stands for, and how sure we are (typos < 1)."""
+    def _resolve(self, token: str) -> tuple[tuple[str, ...], float]:
+        """The known terms a question word stands for, and how sure we are (typos < 1)."""
         if token in self.idf:
-            return token, 1.0
+            return (token,), 1.0
         if len(token) < TYPO_MIN_LENGTH or not self.vocabulary:
-            return None, 0.0
+            return (), 0.0
         found = process.extractOne(
             token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
         )
         if found is None:
-            return None, 0.0
+            return (), 0.0
         return self.spellings[found[0]], (found[1] - TYPO_FLOOR) / (100 - TYPO_FLOOR)
 
     def _query(self, question: Normalized) -> _Query | None:
@@ -122,13 +125,14 @@ class SearchIndex:
         matched: dict[str, float] = {}  # term -> weight * similarity
         total = 0.0
         for word in words:
-            term, similarity = self._resolve(word)
-            if term is None:
+            terms, similarity = self._resolve(word)
+            if not terms:
                 total += self.unknown_idf
                 continue
-            weight = self.idf[term]
-            total += weight
-            matched[term] = max(matched.get(term, 0.0), weight * similarity)
+            for term in terms:
+                weight = self.idf[term]
+                total += weight
+                matched[term] = max(matched.get(term, 0.0), weight * similarity)
         if not matched:
             return None
         # Long messages carry context that no entry mentions: trust coverage of the entry more.

@@ -72,13 +72,14 @@ class Normalizer:
             self._cache[token] = result
         return result
 
-    def surface_forms(self) -> dict[str, str]:
-        """Single words people type -> the single term they normalise to (for typo lookup)."""
-        forms: dict[str, str] = {}
+    def surface_forms(self) -> dict[str, tuple[str, ...]]:
+        """Single words people type -> the terms they normalise to (for typo lookup: "mlopps"
+        is a typo of "mlops", which stands for three terms)."""
+        forms: dict[str, tuple[str, ...]] = {}
         for word in [*self.language.synonyms, *self.language.abbreviations]:
             rewritten = self._rewrite(word)
-            if len(rewritten) == 1 and len(word) >= 4:
-                forms[word] = rewritten[0]
+            if len(word) >= 4 and " " not in word:
+                forms[word] = rewritten
         return forms
 
     def __call__(self, text: str) -> Normalized:

@@ -125,7 +125,9 @@ async def test_ask_answers_with_embed_and_feedback_buttons(
         body = await answer_of(h, "how much do ml engineers make?")
         embed = body["embeds"][0]
         assert embed["title"] == "How much ML engineers make (US)"
-        assert embed["description"].startswith("**In the US, ML engineers average")
+        assert embed["description"].startswith(
+            "**US figures from our source guide (2025): ML engineers"
+        )
         assert embed["footer"]["text"] == "topic: salary-ml-engineer"
         assert embed["fields"][0]["name"] == "Related" and "•" in embed["fields"][0]["value"]
         assert custom_ids(body) == [

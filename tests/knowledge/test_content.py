@@ -19,7 +19,7 @@ from bot.knowledge import DataFileError, KnowledgeBase
 from bot.services import Services, open_services
 
 USER = 77
-MLOPS = "how do I become an mlops engineer"
+MLOPS = "what does an mlops engineer do"
 
 
 @pytest.fixture

@@ -23,12 +23,14 @@ GOOD_ENTRY = """\
   answer: "**Short.**"
   related: [second-topic]
   sources: [000_7a68b6698494376b.txt]
+  reviewed: 2026-11-23
 - id: second-topic
   title: Second topic
   category: skills
   questions: [what is the second topic]
   answer: "**Short.**"
-  sources: []
+  sources: [https://example.org/survey]
+  reviewed: 2026-11-23
 """
 
 
@@ -61,8 +63,29 @@ def test_bundled_answers_start_short_and_name_their_sources(
         assert entry.answer.startswith("**"), entry.id
         assert entry.sources or entry.reviewed, entry.id
         assert "@" not in entry.answer, entry.id
-        if entry.category == "salaries":
+        if entry.category == "salaries" and "$" in entry.answer:  # a figure: say where
             assert "US" in entry.answer or "United States" in entry.answer, entry.id
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("  sources: [000_7a68b6698494376b.txt]\n", ""), "first-topic.sources: name at least"),
+        (("  reviewed: 2026-11-23\n", ""), "first-topic.reviewed: required"),
+        (("category: skills", "category: salaries"), "second-topic.review_by: required for"),
+        (
+            ('  reviewed: 2026-11-23\n"""', '  reviewed: 2026-11-23\n  review_by: 2027-11-23\n"""'),
+            "second-topic.review_by: must fall after `reviewed` and at most 6 months later",
+        ),
+    ],
+)
+def test_entries_must_say_where_facts_come_from_and_when_to_check_them(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    text = (GOOD_ENTRY + '"""').replace(*change, 1).removesuffix('"""')
+    assert text != GOOD_ENTRY
+    messages = issues_for(write_base(tmp_path, text))
+    assert any(expected in message for message in messages), messages
 
 
 def test_a_valid_base_loads(tmp_path: Path) -> None:
@@ -73,7 +96,7 @@ def test_a_valid_base_loads(tmp_path: Path) -> None:
 def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     directory = write_base(tmp_path, GOOD_ENTRY + "- id: [unclosed\n")
     [message] = issues_for(directory)
-    assert message.startswith("knowledge/roles.yaml:16: invalid YAML")
+    assert message.startswith("knowledge/roles.yaml:18: invalid YAML")
 
 
 @pytest.mark.parametrize(
@@ -87,14 +110,14 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
             ("  title: First topic\n", ""),
             "roles.yaml:1: first-topic.title: required field is missing",
         ),
-        (("id: second-topic", "id: first-topic"), "roles.yaml:9: first-topic.id: duplicate id"),
+        (("id: second-topic", "id: first-topic"), "roles.yaml:10: first-topic.id: duplicate id"),
         (
             ("related: [second-topic]", "related: [nowhere]"),
             "first-topic.related: unknown id 'nowhere'",
         ),
         (
             ("category: skills", "category: cooking"),
-            "roles.yaml:11: second-topic.category: unknown category",
+            "roles.yaml:12: second-topic.category: unknown category",
         ),
         (
             ("id: first-topic", "id: First_Topic"),

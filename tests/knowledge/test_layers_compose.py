@@ -19,7 +19,8 @@ OWN = {
     "questions": ["when does the study group meet"],
     "answer": "Fridays at 18:00 UTC in #study-hall.",
     "related": ["ml-engineer"],
-    "sources": [],
+    "sources": ["server moderators"],
+    "reviewed": "2026-12-01",
 }
 
 

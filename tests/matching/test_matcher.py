@@ -9,11 +9,15 @@ from hypothesis import strategies as st
 from bot.answers.serving import KnowledgeService
 from bot.knowledge import KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Outcome
+from bot.matching.semantic import Semantic
 
 
-@pytest.fixture(scope="module")
-def matcher(bundled_knowledge: KnowledgeBase) -> Matcher:
-    return Matcher(bundled_knowledge)
+@pytest.fixture(scope="module", params=["lexical", "hybrid"])
+def matcher(
+    request: pytest.FixtureRequest, bundled_knowledge: KnowledgeBase, semantic: Semantic
+) -> Matcher:
+    """Every behaviour here holds for both matchers (MATCHER=lexical is a supported setting)."""
+    return Matcher(bundled_knowledge, semantic=semantic if request.param == "hybrid" else None)
 
 
 @settings(max_examples=300, deadline=None)
@@ -92,7 +96,7 @@ def test_other_careers_get_no_answer(matcher: Matcher) -> None:
 
 def test_an_ml_question_from_another_career_is_still_answered(matcher: Matcher) -> None:
     result = matcher.match("I'm a nurse, how do I switch into machine learning?")
-    assert result.entry is not None and result.entry.id == "career-switch"
+    assert result.entry is not None and result.entry.id == "switch-from-non-tech"
 
 
 async def test_index_is_built_once_per_knowledge_version(

@@ -11,7 +11,7 @@ from bot.moderation.permissions import may_moderate, member_may_moderate
 from bot.services import Services
 
 GUILD, OTHER = 41, 42
-GAP = "how do i get a visa sponsorship for an ml job in germany"
+GAP = "how do i get a parking permit for the office garage"
 
 
 async def test_gaps_list_unanswered_questions_of_this_server_most_frequent_first(
@@ -28,17 +28,21 @@ async def test_gaps_list_unanswered_questions_of_this_server_most_frequent_first
         old = utcnow() - dt.timedelta(days=40)
         session.add(
             UnansweredDaily(
-                guild_id=GUILD, text="old question", day=old.date(), count=50, last_asked=old
+                guild_id=GUILD,
+                text="lost umbrella at the office",
+                day=old.date(),
+                count=50,
+                last_asked=old,
             )
         )
 
     gaps = await services.insights.gaps(GUILD, days=30)
     assert [gap.count for gap in gaps] == [3, 1]
-    assert "visa" in gaps[0].text and "germany" in gaps[0].text
+    assert "parking" in gaps[0].text and "garage" in gaps[0].text
     assert "berlin" in gaps[1].text
     assert gaps[0].last_asked > utcnow() - dt.timedelta(minutes=5)
     assert not hasattr(gaps[0], "user_id")
-    assert (await services.insights.gaps(GUILD, days=60))[0].text == "old question"
+    assert (await services.insights.gaps(GUILD, days=60))[0].text == "lost umbrella at the office"
     assert len(await services.insights.gaps(GUILD, days=30, limit=1)) == 1
     assert ["ban" in gap.text for gap in await services.insights.gaps(OTHER)] == [True]
 
@@ -46,10 +50,10 @@ async def test_gaps_list_unanswered_questions_of_this_server_most_frequent_first
     await services.moderation.add(
         GUILD,
         {
-            "id": "visa-sponsorship",
-            "title": "Visa sponsorship for ML jobs in Germany",
+            "id": "parking-permit",
+            "title": "Parking permits for the office garage",
             "questions": [GAP],
-            "answer": "Look for employers that sponsor the EU Blue Card.",
+            "answer": "Ask the front desk; permits are renewed every January.",
         },
     )
     assert [gap.count for gap in await services.insights.gaps(GUILD)] == [1]
@@ -74,7 +78,7 @@ async def test_gaps_count_only_the_asks_inside_the_window(services: Services) ->
         assert (await services.ask.ask(GAP, GUILD)).entry is None
 
     today = await services.insights.gaps(GUILD, days=1)
-    assert [(gap.count, "visa" in gap.text) for gap in today] == [(3, True)]
+    assert [(gap.count, "parking" in gap.text) for gap in today] == [(3, True)]
     assert today[0].last_asked > utcnow() - dt.timedelta(minutes=5)
 
     year = await services.insights.gaps(GUILD, days=365)

@@ -174,7 +174,9 @@ async def test_remove_only_own_entries_and_not_while_referenced(services: Servic
     suggested = await services.moderation.suggest_ids(GUILD, "STUDY", "server")
     assert suggested == [("study-group", STUDY["title"]), ("study-rules", "Study group rules")]
     assert await services.moderation.suggest_ids(OTHER, "study", "server") == []
-    assert [c[0] for c in await services.moderation.suggest_ids(GUILD, "rules")] == ["study-rules"]
+    assert [c[0] for c in await services.moderation.suggest_ids(GUILD, "group rules")] == [
+        "study-rules"
+    ]
     with pytest.raises(KnowledgeEditError, match="bundled entries cannot be removed"):
         await services.moderation.remove(GUILD, "kaggle")
     with pytest.raises(KnowledgeEditError, match="related` of study-rules"):

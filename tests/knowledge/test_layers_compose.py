@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.answers.guildcache import GuildLayers, GuildView, _matcher_for
 from bot.knowledge import DataFileError, KnowledgeBase, load_knowledge
 from bot.knowledge.layers import LayerComposer, LayerRow, normalize_id
+from bot.knowledge.models import Entry
+from bot.matching import index as index_module
 from bot.matching.engine import Matcher
+from bot.matching.index import PreparedEntry
+from bot.matching.normalize import Normalizer
 from bot.moderation.layerfile import entry_yaml, export_layer, parse_layer_file
 
 OWN = {
@@ -140,9 +142,11 @@ def test_a_layer_that_empties_reuses_the_bundled_matcher(bundled_knowledge: Know
     assert _matcher_for(bundled_knowledge, bundled) is bundled
 
 
-def test_one_edit_at_ten_thousand_server_entries_rebuilds_in_under_a_second(
-    bundled_knowledge: KnowledgeBase,
+def test_one_edit_at_ten_thousand_server_entries_prepares_only_that_entry(
+    bundled_knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The rebuild after one edit re-normalises one entry, not 10,000 (its time is measured in
+    benchmarks/layer_rebuild_bench.py, not here: timings belong in benchmarks)."""
     rows = {
         f"topic-{n}": LayerRow(
             f"topic-{n}",
@@ -158,9 +162,15 @@ def test_one_edit_at_ten_thousand_server_entries_rebuilds_in_under_a_second(
     }
     bundled = Matcher(bundled_knowledge)
     view = GuildLayers._build(1, 1, 1, rows, bundled)
+    prepared: list[str] = []
+    original = index_module.prepare
+
+    def counting(entry: Entry, normalize: Normalizer) -> PreparedEntry:
+        prepared.append(entry.id)
+        return original(entry, normalize)
+
+    monkeypatch.setattr(index_module, "prepare", counting)
     edited = {**rows["topic-5000"].data, "questions": ["where do the penguins meet"]}
-    start = time.perf_counter()
     rebuilt = GuildLayers._apply(view, 2, 2, {"topic-5000": LayerRow("topic-5000", edited)})
-    took = time.perf_counter() - start
     assert rebuilt.matcher.match("where do the penguins meet").entry.id == "topic-5000"
-    assert took < 1.0, took
+    assert prepared == ["topic-5000"]

@@ -96,7 +96,7 @@ def test_text_card_shows_steps_marks_and_percentages() -> None:
         ("education-decision", "skipped", None),
     ]
     card = text_card(ml_view(rows), ids=True)
-    assert card.startswith("Become an ML engineer — 17% (5 of 28 done, 1 skipped)")
+    assert card.startswith("Become an ML engineer — 13% (5 of 38 done, 1 skipped)")
     assert "1. Foundations: maths and programming\n██████████ 100% (5/5)" in card
     assert "  ✓ Finish a linear algebra course" in card
     assert "  ◐ Train a regression model" in card

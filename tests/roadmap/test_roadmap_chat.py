@@ -28,14 +28,14 @@ async def test_help_and_usage(services: Services) -> None:
 async def test_tracks_view_and_done_by_id(services: Services) -> None:
     chat = ChatSession(services)
     tracks = await say(chat, "/roadmap tracks")
-    assert "ml-engineer: Become an ML engineer — 0% (0 of 29 done)" in tracks
+    assert "ml-engineer: Become an ML engineer — 0% (0 of 39 done)" in tracks
     assert "networking: Grow your ML network" in tracks
     done = await say(chat, "/roadmap done linear-algebra-course")
     assert done.startswith("✓ 'Finish a linear algebra course")
-    assert "is now done. 3% (1 of 29 done)" in done
+    assert "is now done. 2% (1 of 39 done)" in done
     assert "Next up: Work through statistics" in done
     view = await say(chat, "/roadmap view")  # the track changed last
-    assert view.startswith("Become an ML engineer — 3%")
+    assert view.startswith("Become an ML engineer — 2%")
     assert "  ✓ Finish a linear algebra course" in view
     assert (await services.roadmaps.view(LOCAL_USER_ID, "ml-engineer")).done == 1
     assert "is already done" in await say(chat, "/roadmap done linear-algebra-course")

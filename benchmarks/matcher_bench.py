@@ -1,27 +1,39 @@
-"""Matcher benchmark: accuracy by question style, and time per question against a baseline.
+"""Matcher benchmark: lexical, semantic and hybrid side by side, then speed, start-up and memory.
 
-The baseline is plain `rapidfuzz.process.extractOne(question, titles, scorer=WRatio)`.
-Both are timed at the bundled size and with 1,000 and 10,000 synthetic extra entries, as a
-server's own additions would be. Run: `.venv/bin/python benchmarks/matcher_bench.py`.
+Accuracy is measured on the held-out split of our question sets (never used for fitting), by
+question style. Time per question is measured on one thread at the bundled size and with
+1,000 and 10,000 synthetic server entries. Start-up is a fresh `careerbot ask` process, from
+exec to the printed answer. Run: `.venv/bin/python benchmarks/matcher_bench.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
+import subprocess
+import sys
 import time
-from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-from rapidfuzz import fuzz, process
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from bot.config import BUNDLED_KNOWLEDGE
-from bot.knowledge import Entry, KnowledgeBase, load_knowledge
-from bot.matching import Matcher
-
-QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "questions.yaml"
+from bot.config import BUNDLED_KNOWLEDGE  # noqa: E402
+from bot.knowledge import Entry, KnowledgeBase, load_knowledge  # noqa: E402
+from bot.matching import Matcher  # noqa: E402
+from bot.matching.evaluation import (  # noqa: E402
+    Answers,
+    Question,
+    SemanticOnly,
+    Tally,
+    evaluate,
+    load_questions,
+    split,
+)
+from bot.matching.semantic import load_semantic  # noqa: E402
 
 
 def synthetic_entries(base: KnowledgeBase, count: int, seed: int = 7) -> list[Entry]:
@@ -51,63 +63,110 @@ def synthetic_entries(base: KnowledgeBase, count: int, seed: int = 7) -> list[En
     return entries
 
 
-def accuracy_by_style(matcher: Matcher, data: dict) -> None:
-    right, total = Counter(), Counter()
-    for item in data["in_scope"]:
-        total[item["style"]] += 1
-        entry = matcher.match(item["q"]).entry
-        right[item["style"]] += entry is not None and entry.id == item["id"]
-    print("top-1 accuracy by style (answered confidently with the right topic):")
-    for style in sorted(total):
-        print(
-            f"  {style:<13} {right[style]:>3}/{total[style]:<3} {right[style] / total[style]:6.1%}"
-        )
-    overall = sum(right.values()) / sum(total.values())
-    print(f"  {'overall':<13} {sum(right.values()):>3}/{sum(total.values()):<3} {overall:6.1%}")
-    silent = sum(matcher.match(item["q"]).entry is None for item in data["out_of_scope"])
-    share = silent / len(data["out_of_scope"])
-    print(f"  out of scope with no answer: {silent}/{len(data['out_of_scope'])} {share:.1%}")
+def rate(part: int, whole: int) -> str:
+    return f"{part / whole:5.1%}" if whole else "    -"
 
 
-def per_question_ms(function, questions: list[str], repeat: int) -> float:  # type: ignore[no-untyped-def]
+def accuracy_table(matchers: dict[str, Answers], heldout: list[Question]) -> None:
+    reports = {name: evaluate(matcher, heldout) for name, matcher in matchers.items()}
+    styles = sorted({q.style for q in heldout if q.entry_id})
+    names = list(matchers)
+    print("held-out accuracy (top-1 = answered with the right topic; wrong = confident wrong)")
+    header = "".join(f" | {name:^23}" for name in names)
+    print(f"  {'style':<14} {'n':>4}{header}")
+    print(f"  {'':<14} {'':>4}" + " | top-1 top-3 wrong".ljust(26) * len(names))
+
+    def row(label: str, pick: Callable[[str], Tally]) -> None:
+        cells = []
+        for name in names:
+            t = pick(name)
+            cells.append(
+                f" | {rate(t.top1, t.asked)} {rate(t.top3, t.asked)} "
+                f"{rate(t.answered_wrong, t.asked)}"
+            )
+        print(f"  {label:<14} {pick(names[0]).asked:>4}" + "".join(cells))
+
+    for style in styles:
+        row(style, lambda name, style=style: reports[name].by_style[style])
+    row("all in scope", lambda name: reports[name].in_scope)
+    declined = "".join(
+        f" | declined {rate(r.out_of_scope.declined, r.out_of_scope.asked)}      "
+        for r in reports.values()
+    )
+    print(f"  {'out of scope':<14} {reports[names[0]].out_of_scope.asked:>4}{declined}")
+
+
+def latencies(matcher: Matcher, questions: list[str]) -> tuple[float, float]:
     timings = []
-    for _ in range(repeat):
+    for question in questions:
         start = time.perf_counter()
-        for question in questions:
-            function(question)
-        timings.append((time.perf_counter() - start) / len(questions) * 1000)
-    return statistics.median(timings)
+        matcher.match(question)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+
+
+def startup() -> dict[str, float]:
+    """A fresh process: seconds from exec to the first answer, and its peak resident memory
+    (VmHWM: unlike ru_maxrss it does not inherit this big process's peak across exec)."""
+    script = (
+        "import time; t = time.perf_counter(); "
+        "from bot.cli import run_cli; import io, contextlib; "
+        "out = io.StringIO(); "
+        "with_ = contextlib.redirect_stdout(out); with_.__enter__(); "
+        "run_cli(['ask', 'how much do ml engineers make']); with_.__exit__(None, None, None); "
+        "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]; "
+        "print(__import__('json').dumps({'seconds': time.perf_counter() - t, "
+        "'rss_mb': int(hwm) / 1024}))"
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["wall_seconds"] = time.perf_counter() - start
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="0,1000,10000", help="synthetic extra entries")
-    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     base = load_knowledge(BUNDLED_KNOWLEDGE)
-    data = yaml.safe_load(QUESTIONS.read_text())
-    questions = [item["q"] for item in data["in_scope"] + data["out_of_scope"]]
-    accuracy_by_style(Matcher(base), data)
+    questions = [q for q in load_questions() if q.entry_id is None or q.entry_id in base]
+    train, heldout = split(questions, "train"), split(questions, "heldout")
+    semantic = load_semantic()
+    hybrid = Matcher(base, semantic=semantic)
+    matchers: dict[str, Answers] = {
+        "lexical": Matcher(base),
+        "semantic": SemanticOnly(hybrid).fit(train),
+        "hybrid": hybrid,
+    }
+    accuracy_table(matchers, heldout)
 
-    print("\ntime per question (median of runs, ms):")
-    print(f"  {'entries':>8} {'build s':>8} {'engine':>8} {'baseline':>9} {'ratio':>6}")
-    first = None
+    texts = [q.text for q in heldout]
+    print("\ntime per question on one thread (ms)")
+    print(f"  {'entries':>8} {'build s':>8} | {'lexical p50/p99':>16} | {'hybrid p50/p99':>16}")
     for extra in (int(size) for size in args.sizes.split(",")):
         knowledge = base.replace_entries([*base.entries, *synthetic_entries(base, extra)])
         start = time.perf_counter()
-        matcher = Matcher(knowledge)
+        server = Matcher(knowledge, semantic=semantic)
         build = time.perf_counter() - start
-        titles = [entry.title for entry in knowledge]
-        engine = per_question_ms(matcher.match, questions, args.repeat)
-        baseline = per_question_ms(
-            lambda q, t=titles: process.extractOne(q, t, scorer=fuzz.WRatio), questions, args.repeat
-        )
-        first = first or engine
+        lex = latencies(Matcher(knowledge), texts)
+        hyb = latencies(server, texts)
+        dense_mb = server.dense.nbytes / 2**20 if server.dense else 0.0
         print(
-            f"  {len(knowledge):>8} {build:>8.2f} {engine:>8.3f} {baseline:>9.3f} "
-            f"{engine / baseline:>6.1f}  (engine x{engine / first:.1f} of bundled)"
+            f"  {len(knowledge):>8} {build:>8.2f} | {lex[0]:>7.2f} {lex[1]:>8.2f} | "
+            f"{hyb[0]:>7.2f} {hyb[1]:>8.2f}   (vectors {dense_mb:.1f} MB)"
         )
+
+    figures = startup()
+    print(
+        f"\nstart-up, fresh `careerbot ask`: {figures['seconds']:.2f} s to the first answer "
+        f"({figures['wall_seconds']:.2f} s wall with interpreter start), "
+        f"peak resident memory {figures['rss_mb']:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

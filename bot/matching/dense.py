@@ -99,23 +99,32 @@ class VectorCache:
             return np.zeros((0, 0), dtype=np.float16)
         return np.stack(rows)
 
-    def compact(self, entry: Entry) -> npt.NDArray[np.float16]:
-        """Two rows for a big server's entry: the centre of its title and questions, and its
-        answer's lead. Only these are kept, not one vector per question (memory)."""
-        phrases, lead = entry_parts(entry)
-        key = "compact:" + text_key("\n".join([*phrases, lead]))
+    def compact(self, entries: Sequence[Entry]) -> list[npt.NDArray[np.float16]]:
+        """Two rows per entry for a big server: the centre of its title and questions, and its
+        answer's lead. Only these are kept, not one vector per question (memory). Entries not
+        seen before are embedded together, in batches."""
+        parts = [entry_parts(entry) for entry in entries]
+        keys = ["compact:" + text_key("\n".join([*p, lead])) for p, lead in parts]
         with self._lock:
-            found = self._vectors.get(key)
-        if found is not None:
-            return found
-        vectors = self.embed([*phrases, lead or phrases[0]])
-        centre = vectors[:-1].mean(axis=0)
-        centre /= max(float(np.linalg.norm(centre)), 1e-12)
-        rows = np.stack([centre, vectors[-1]]).astype(np.float16)
-        with self._lock:
-            self._vectors[key] = rows
-            self.dirty = True
-        return rows
+            found = {key: self._vectors[key] for key in keys if key in self._vectors}
+        missing = [(key, part) for key, part in zip(keys, parts, strict=True) if key not in found]
+        if missing:
+            texts: list[str] = []
+            spans: list[tuple[int, int]] = []
+            for _, (phrases, lead) in missing:
+                spans.append((len(texts), len(phrases)))
+                texts.extend([*phrases, lead or phrases[0]])
+            vectors = self.embed(texts)
+            fresh = {}
+            for (key, _), (start, count) in zip(missing, spans, strict=True):
+                centre = vectors[start : start + count].mean(axis=0)
+                centre /= max(float(np.linalg.norm(centre)), 1e-12)
+                fresh[key] = np.stack([centre, vectors[start + count]]).astype(np.float16)
+            with self._lock:
+                self._vectors.update(fresh)
+                self.dirty = True
+            found.update(fresh)
+        return [found[key] for key in keys]
 
     def load(self, path: Path) -> int:
         """Add the vectors saved at `path` by the same model; a missing or stale file adds none."""
@@ -172,7 +181,7 @@ class DenseIndex:
         cls, entries: Sequence[Entry], cache: VectorCache, compact: bool | None = None
     ) -> DenseIndex:
         if compact if compact is not None else len(entries) > COMPACT_ABOVE:
-            blocks = [cache.compact(entry) for entry in entries]
+            blocks = cache.compact(entries)
             starts = np.arange(0, 2 * len(entries), 2, dtype=np.intp)
             matrix = np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float16)
         else:

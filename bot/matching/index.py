@@ -23,7 +23,7 @@ TERM_WEIGHT = 0.7  # share of the term signal in the final score; the rest is fu
 QUERY_COVERAGE_WEIGHT = 0.6  # inside the term signal: question covered vs. best doc covered
 FOCUS_WEIGHT = 0.6  # share of the question sentence in a long message with context
 EVIDENCE_NEEDED = 3.5  # summed IDF of matched words for full confidence (one rare word)
-RERANK_POOL = 100  # entries re-ranked with the fuzzy signal (common words tie many entries)
+RERANK_POOL = 40  # entries re-ranked with the fuzzy signal
 TYPO_MIN_LENGTH = 5  # shorter unknown words are not guessed at
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio needed to read an unknown word as a known term
 TYPO_FLOOR = 75.0  # a guessed term counts (ratio - floor) / (100 - floor) of a sure one
@@ -181,7 +181,11 @@ class SearchIndex:
         for coverage, (query, weight) in zip(coverages, queries, strict=True):
             for position, covered in coverage.items():
                 pooled[position] = pooled.get(position, 0.0) + weight * covered / query.total
-        pool = heapq.nlargest(RERANK_POOL, pooled, key=pooled.__getitem__)
+        # Common words tie many entries; among equals the more focused entry (fewer distinct
+        # terms) is likelier to be the topic, so it makes the re-ranked pool first.
+        pool = heapq.nlargest(
+            RERANK_POOL, pooled, key=lambda p: (pooled[p], -len(self.items[p].terms))
+        )
         scored = []
         for position in pool:
             score = sum(

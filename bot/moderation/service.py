@@ -307,37 +307,6 @@ class ModerationService:
         """The layer as YAML in the knowledge/*.yaml format (import takes it back)."""
         return export_layer(guild_id, await self.layer(guild_id))
 
-    async def suggest_ids(
-        self, guild_id: int | None, current: str, scope: str = "visible", limit: int = 25
-    ) -> list[tuple[str, str]]:
-        """(id, title) choices for autocomplete, from the answer cache (at most one cheap
-        version check per kb_sync_seconds, like a question).
-
-        scope: "visible" entries members see, "hidden" ones, "server" ones this server added,
-        "any" (visible and hidden).
-        """
-        view = await self.knowledge.view_for(guild_id)
-        layer = view.layer if view is not None else LayerComposer(self.knowledge.base)
-        visible = view.knowledge if view is not None else self.knowledge.base
-        if scope == "hidden":
-            ids = layer.hidden_ids()
-        elif scope == "server":
-            ids = layer.server_ids()
-        elif scope == "any":
-            ids = [*visible.ids(), *layer.hidden_ids()]
-        else:
-            ids = visible.ids()
-        needle = current.strip().casefold()
-        scored: list[tuple[int, str, str]] = []
-        for entry_id in dict.fromkeys(ids):
-            entry = layer.entry(entry_id)
-            title = entry.title if entry is not None else entry_id
-            if needle in entry_id or needle in title.casefold():
-                rank = 0 if entry_id.startswith(needle) else 1
-                scored.append((rank, entry_id, title))
-        scored.sort()
-        return [(entry_id, title) for _, entry_id, title in scored[:limit]]
-
 
 async def _refuse_if_referenced(session: AsyncSession, ctx: EditContext) -> None:
     """An entry other server entries point at (`related`) cannot disappear."""

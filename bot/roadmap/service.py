@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,8 +25,17 @@ from bot.db.models import RoadmapProgress, User, utcnow
 from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
 from bot.privacy import service as privacy
+from bot.ranking import normalize_key, pick
 from bot.roadmap.progress import OPEN, STATUSES, Row, Status, TrackView, build_view
-from bot.roadmap.search import MAX_CHOICES, ItemChoice, Resolution, rank, resolve
+from bot.roadmap.search import (
+    MAX_CHOICES,
+    SURE_GAP,
+    ItemChoice,
+    Resolution,
+    rank,
+    rank_tracks,
+    resolve,
+)
 from bot.roadmap.tracks import Item, Step, Track, TrackSet
 
 log = logging.getLogger(__name__)
@@ -88,16 +96,12 @@ class RoadmapService:
         return track
 
     def find_track(self, text: str) -> Track | None:
-        """A track by id or (fuzzy) title, for what a member typed."""
-        text = text.strip().lower()
-        exact = self._tracks.get(text.replace(" ", "-"))
-        if exact is not None or not text:
+        """A track by id, or by title with typos allowed, for what a member typed."""
+        exact = self._tracks.get(normalize_key(text))
+        if exact is not None or not text.strip():
             return exact
-        names = {track.id: f"{track.id} {track.title}" for track in self._tracks}
-        best = process.extractOne(text, names, scorer=fuzz.WRatio, processor=utils.default_process)
-        if best is None or best[1] < TRACK_MATCH_SCORE:
-            return None
-        return self._tracks.get(best[2])
+        found = pick(rank_tracks(self._tracks, text), TRACK_MATCH_SCORE, SURE_GAP)
+        return found.item if found is not None else None
 
     def install(self, tracks: TrackSet) -> None:
         """Serve these tracks from now on (bot.services.Services.reload_content validates them

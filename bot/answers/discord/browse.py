@@ -17,9 +17,10 @@ from discord.ext import commands
 
 from bot.answers.discord.components import answer_reply, pick_view, topics_reply
 from bot.answers.discord.embeds import clip, not_found_embed, topic_listing
-from bot.answers.lookup import MAX_CHOICES, resolve, search
+from bot.answers.lookup import MAX_CHOICES, TOPIC_RULES, resolve, search
 from bot.discord.common import Reply, knowledge_in_memory, knowledge_now, respond, say, services_of
 from bot.knowledge.models import Entry
+from bot.ranking import Named, rank
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -45,13 +46,12 @@ def topic_completer(category: str | None) -> Completer:
 
 
 async def complete_category(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    knowledge = knowledge_in_memory(services_of(interaction), interaction.guild_id)
-    typed = current.strip().lower()
+    categories = knowledge_in_memory(services_of(interaction), interaction.guild_id).categories()
+    found = rank(categories, current, lambda name: Named(name, (name,)), TOPIC_RULES)
     return [
-        Choice(name=f"{name} ({count} topics)", value=name)
-        for name, count in knowledge.categories().items()
-        if typed in name
-    ][:MAX_CHOICES]
+        Choice(name=f"{name} ({categories[name]} topics)", value=name)
+        for name in (choice.item for choice in found[:MAX_CHOICES])
+    ]
 
 
 class Browse(commands.Cog):

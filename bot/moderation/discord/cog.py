@@ -44,8 +44,10 @@ from bot.moderation.discord.text import (
     stats_embed,
 )
 from bot.moderation.insights import MAX_DAYS
+from bot.moderation.lookup import ID_RULES, Scope, suggest_ids
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change
+from bot.ranking import Named, rank
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -65,15 +67,15 @@ Phrase = app_commands.Range[str, 1, MAX_QUESTION]
 Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
 
 
-def id_completer(scope: str) -> Completer:
-    """Entry ids for moderators (scope as in ModerationService.suggest_ids); nothing for others,
+def id_completer(scope: Scope) -> Completer:
+    """Entry ids for moderators (scope as in moderation.lookup.suggest_ids); nothing for others,
     so hidden entries' names do not leak."""
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         if not await is_moderator(interaction):
             return []
-        found = await services_of(interaction).moderation.suggest_ids(
-            interaction.guild_id, current, scope, MAX_CHOICES
+        found = await suggest_ids(
+            services_of(interaction).knowledge, interaction.guild_id, current, scope, MAX_CHOICES
         )
         return [
             Choice(name=clip(f"{title} · {entry_id}", CHOICE_MAX), value=entry_id)
@@ -90,6 +92,7 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
         return []
     moderation = services_of(interaction).moderation
     revisions = await moderation.history(interaction.guild_id or 0, entry_id, MAX_CHOICES)
+    found = rank(revisions, current, lambda rev: Named(str(rev.id), (str(rev.id),)), ID_RULES)
     return [
         Choice(
             name=clip(
@@ -98,8 +101,7 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
             ),
             value=rev.id,
         )
-        for rev in revisions
-        if str(rev.id).startswith(current.strip().lstrip("#"))
+        for rev in (choice.item for choice in found)
     ]
 
 

@@ -36,7 +36,7 @@ from bot.roadmap.discord.embeds import (
     unknown_track_text,
 )
 from bot.roadmap.progress import OPEN, build_view
-from bot.roadmap.search import MAX_CHOICES, rank
+from bot.roadmap.search import MAX_CHOICES, rank, rank_tracks
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.terminal import CLOSED, SET_COMMANDS
 from bot.roadmap.tracks import Track, TrackSet
@@ -98,14 +98,10 @@ def item_completer(wanted: Collection[str]) -> Completer:
 
 
 async def complete_track(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    roadmaps = services_of(interaction).roadmaps
-    typed = current.strip().lower()
-    tracks = [t for t in roadmaps.tracks if typed in t.id or typed in t.title.lower()]
-    if not tracks and (closest := roadmaps.find_track(current)) is not None:
-        tracks = [closest]  # a typo
+    tracks = rank_tracks(services_of(interaction).roadmaps.tracks, current, MAX_CHOICES)
     return [
         Choice(name=clip(f"{track.title} ({len(track)} items)", CHOICE_MAX), value=track.id)
-        for track in tracks[:MAX_CHOICES]
+        for track in (found.item for found in tracks)
     ]
 
 

@@ -17,6 +17,7 @@ from bot.moderation.insights import InsightsService
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change, ModerationService
+from bot.moderation.text import describe_revision, import_counts
 
 EXIT_REJECTED = 1
 EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`
@@ -183,7 +184,8 @@ async def _run(args: argparse.Namespace, services: LayerServices) -> int:
         for revision in await moderation.history(guild, args.id, args.limit):
             author = revision.author_id or "operator"
             when = revision.created_at.strftime("%Y-%m-%d %H:%M UTC")
-            what = f"{revision.action} {revision.entry_id}: {moderation.describe(revision)}"
+            described = describe_revision(revision, moderation.knowledge.base)
+            what = f"{revision.action} {revision.entry_id}: {described}"
             print(f"#{revision.id}  {when}  {author}  {what}")
         return 0
     if command == "export":
@@ -196,10 +198,7 @@ async def _run(args: argparse.Namespace, services: LayerServices) -> int:
     if command == "import":
         text = sys.stdin.read() if args.file == "-" else read_text(args.file)
         result = await moderation.import_yaml(guild, text)
-        print(
-            f"imported: {len(result.added)} added, {len(result.changed)} changed, "
-            f"{len(result.hidden)} hidden, {result.unchanged} unchanged"
-        )
+        print(f"imported: {import_counts(result)}")
         return 0
     if command == "gaps":
         for gap in await services.insights.gaps(guild, args.days, args.limit):

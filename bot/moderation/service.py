@@ -12,12 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.answers.serving import KnowledgeService
-from bot.db.models import GuildEntry
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import (
     LayerComposer,
@@ -38,6 +36,7 @@ from bot.knowledge.layerstore import (
     read_revisions,
     read_row,
     read_rows,
+    related_to,
     save_row,
     save_rows,
     text_ids,
@@ -293,10 +292,6 @@ class ModerationService:
                 session, guild_id, normalize_id(entry_id) if entry_id else None, limit
             )
 
-    def describe(self, revision: Revision) -> str:
-        """A one-line summary of what a revision changed (for /kb history)."""
-        return describe_revision(revision, self.knowledge.base.get(revision.entry_id))
-
     async def layer(self, guild_id: int) -> LayerComposer:
         """The server's whole layer, read now (not from the answer cache)."""
         async with self.sessions() as session:
@@ -310,44 +305,8 @@ class ModerationService:
 
 async def _refuse_if_referenced(session: AsyncSession, ctx: EditContext) -> None:
     """An entry other server entries point at (`related`) cannot disappear."""
-    needle = f'%"{ctx.entry_id}"%'  # ids are kebab-case: no LIKE wildcards in them
-    result = await session.execute(
-        select(GuildEntry.entry_id, GuildEntry.data).where(
-            GuildEntry.guild_id == ctx.guild_id,
-            GuildEntry.entry_id != ctx.entry_id,
-            cast(GuildEntry.data, String).like(needle),
-        )
-    )
-    users = sorted(
-        entry_id
-        for entry_id, data in result
-        if isinstance(data, dict) and ctx.entry_id in (data.get("related") or [])
-    )
+    users = await related_to(session, ctx.guild_id, ctx.entry_id)
     if users:
         raise ctx.fail(
             f"still listed in `related` of {', '.join(users)}; edit those first", "related"
         )
-
-
-def describe_revision(revision: Revision, bundled: Entry | None) -> str:
-    """What a revision changed, in a few words: 'answer, title changed; + question "x"'."""
-    before = text_data(revision.before, bundled)
-    after = text_data(revision.after, bundled)
-    parts: list[str] = []
-    if before is None and after is not None:
-        parts.append("created")
-    elif after is None and before is not None:
-        parts.append("deleted")
-    elif before is not None and after is not None:
-        fields = sorted(
-            key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
-        )
-        if fields:
-            parts.append(f"{', '.join(fields)} changed")
-    old = revision.before or LayerRow(revision.entry_id)
-    new = revision.after or LayerRow(revision.entry_id)
-    parts += [f'+ question "{alias}"' for alias in new.aliases if alias not in old.aliases]
-    parts += [f'- question "{alias}"' for alias in old.aliases if alias not in new.aliases]
-    if old.hidden != new.hidden:
-        parts.append("hidden" if new.hidden else "shown again")
-    return "; ".join(parts) or "no visible change"

@@ -23,10 +23,11 @@ from bot.answers.serving import KnowledgeService
 from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.db.models import RoadmapProgress, User, utcnow
 from bot.db.upsert import upsert
-from bot.knowledge.models import Entry
+from bot.knowledge.base import KnowledgeBase
 from bot.privacy import service as privacy
 from bot.ranking import normalize_key, pick
-from bot.roadmap.progress import OPEN, STATUSES, Row, Status, TrackView, build_view
+from bot.roadmap import progress
+from bot.roadmap.progress import CLOSED, OPEN, STATUSES, NextItem, Row, TrackView, build_view
 from bot.roadmap.search import (
     MAX_CHOICES,
     SURE_GAP,
@@ -36,7 +37,7 @@ from bot.roadmap.search import (
     rank_tracks,
     resolve,
 )
-from bot.roadmap.tracks import Item, Step, Track, TrackSet
+from bot.roadmap.tracks import Item, Track, TrackSet
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,30 @@ class RoadmapError(ValueError):
 
 
 @dataclass(frozen=True)
-class NextItem:
-    """The next open item of a track and the knowledge entries that help with it."""
+class Candidates:
+    """Nothing changed: the closest items to choose from ("which one did you mean"); none
+    when nothing matched."""
 
-    track: Track
-    step: Step
-    item: Item
-    status: Status
-    entries: tuple[Entry, ...]
+    candidates: tuple[ItemChoice, ...]
+
+
+@dataclass(frozen=True)
+class AlreadySet:
+    """Nothing changed: the item had that status already. `view` is its track's."""
+
+    choice: ItemChoice
+    view: TrackView
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The item has its new status; `view` is its track's after the change."""
+
+    choice: ItemChoice
+    view: TrackView
+
+
+Marking = Candidates | AlreadySet | Changed
 
 
 class RoadmapService:
@@ -143,6 +160,22 @@ class RoadmapService:
             )
         return item
 
+    async def mark(self, user_id: int, typed: str, status: str, *, exact: bool = False) -> Marking:
+        """Set the status of the item the member meant by `typed` ('track:item', an id or
+        title words), unless it is ambiguous or already has it. `exact`: ids only, for a
+        button that stored them (a click must never mark a merely similar item)."""
+        views = await self.overview(user_id)
+        wanted = CLOSED if status == "todo" else OPEN  # undo is about items marked before
+        resolution = resolve(views, typed, wanted=wanted, exact=exact)
+        choice = resolution.choice
+        if choice is None:
+            return Candidates(resolution.candidates)
+        if choice.status == status:
+            view = next(view for view in views if view.track.id == choice.track.id)
+            return AlreadySet(choice, view)
+        await self.set_status(user_id, choice.track.id, choice.item.id, status)
+        return Changed(choice, await self.view(user_id, choice.track.id))
+
     async def undo(self, user_id: int, track_id: str, item_id: str) -> Item:
         """Back to todo, stored as a `todo` row rather than deleting the row.
 
@@ -193,20 +226,14 @@ class RoadmapService:
             raise RoadmapError("No roadmap tracks are installed.")
         return self._tracks.tracks[0]
 
-    async def next_item(self, user_id: int, track_id: str) -> NextItem | None:
-        """The item in progress, else the first one to do; None when the track is finished."""
-        view = await self.view(user_id, track_id)
-        found = view.next_open()
-        if found is None:
-            return None
-        step_view, item_view = found
-        base = self.knowledge.base if self.knowledge else None
-        entries = tuple(
-            entry
-            for entry_id in item_view.item.learn
-            if base is not None and (entry := base.get(entry_id)) is not None
-        )
-        return NextItem(view.track, step_view.step, item_view.item, item_view.status, entries)
+    async def next_item(
+        self, user_id: int, track_id: str, knowledge: KnowledgeBase | None = None
+    ) -> NextItem | None:
+        """What to do next on the track, taught by `knowledge` (a server's; by default the
+        bundled one); None when the track is finished."""
+        if knowledge is None and self.knowledge is not None:
+            knowledge = self.knowledge.base
+        return progress.next_item(await self.view(user_id, track_id), knowledge)
 
     async def search(
         self,
@@ -231,10 +258,12 @@ class RoadmapService:
         track_id: str | None = None,
         *,
         wanted: Collection[str] = OPEN,
+        exact: bool = False,
     ) -> Resolution:
-        """What the member meant by `text` ('track:item', an id or a title), or candidates."""
+        """What the member meant by `text` ('track:item', an id or a title), or candidates;
+        `exact` takes ids only (see search.resolve)."""
         views = [await self.view(user_id, track_id)] if track_id else await self.overview(user_id)
-        return resolve(views, text, wanted=wanted)
+        return resolve(views, text, wanted=wanted, exact=exact)
 
     # --- privacy ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from bot.knowledge.layers import Origin
 from bot.matching.engine import Outcome
 from bot.moderation.lookup import suggest_ids
 from bot.moderation.rules import KnowledgeEditError
+from bot.moderation.text import describe_revision
 from bot.services import Services
 
 GUILD, OTHER = 1001, 2002
@@ -196,7 +197,7 @@ async def test_history_and_revert(services: Services) -> None:
     history = await moderation.history(GUILD, "study-group")
     assert [r.id for r in history] == [alias.revision_id, edit.revision_id, first.revision_id]
     assert [(r.action, r.author_id) for r in history] == [("alias", 13), ("edit", 12), ("add", 11)]
-    assert [moderation.describe(r) for r in history] == [
+    assert [describe_revision(r, services.knowledge.base) for r in history] == [
         '+ question "study meetup time"',
         "answer changed",
         "created",

@@ -47,6 +47,7 @@ from bot.moderation.insights import MAX_DAYS
 from bot.moderation.lookup import ID_RULES, Scope, suggest_ids
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change
+from bot.moderation.text import describe_revision
 from bot.ranking import Named, rank
 
 if TYPE_CHECKING:
@@ -90,13 +91,14 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
     entry_id = getattr(interaction.namespace, "id", None)
     if not entry_id or not await is_moderator(interaction):
         return []
-    moderation = services_of(interaction).moderation
-    revisions = await moderation.history(interaction.guild_id or 0, entry_id, MAX_CHOICES)
+    services = services_of(interaction)
+    revisions = await services.moderation.history(interaction.guild_id or 0, entry_id, MAX_CHOICES)
     found = rank(revisions, current, lambda rev: Named(str(rev.id), (str(rev.id),)), ID_RULES)
+    base = services.knowledge.base
     return [
         Choice(
             name=clip(
-                f"#{rev.id} {rev.created_at:%Y-%m-%d} {rev.action}: {moderation.describe(rev)}",
+                f"#{rev.id} {rev.created_at:%Y-%m-%d} {rev.action}: {describe_revision(rev, base)}",
                 CHOICE_MAX,
             ),
             value=rev.id,
@@ -269,7 +271,8 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             return
         moderation = self.bot.services.moderation
         revisions = await moderation.history(interaction.guild_id or 0, entry_id)
-        described = [moderation.describe(revision) for revision in revisions]
+        base = self.bot.services.knowledge.base
+        described = [describe_revision(revision, base) for revision in revisions]
         name = entry_id.strip().lower() if entry_id else None
         await respond(
             interaction, Reply(embeds=[history_embed(name, revisions, described)], ephemeral=True)

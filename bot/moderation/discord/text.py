@@ -19,6 +19,7 @@ from bot.knowledge.yamlsource import ValidationIssue
 from bot.moderation.insights import Gap, GuildStats
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.service import EntryState, ImportResult
+from bot.moderation.text import import_counts
 
 PROBLEM = discord.Colour(0xC92A2A)
 INFO = discord.Colour(0x1971C2)
@@ -159,13 +160,8 @@ def history_embed(
 def import_text(result: ImportResult) -> str:
     if not result.total:
         return f"Nothing to import: all {result.unchanged} entries already match this server."
-    parts = [
-        f"{len(result.added)} added",
-        f"{len(result.changed)} changed",
-        f"{len(result.hidden)} hidden",
-        f"{result.unchanged} unchanged",
-    ]
-    return f"Imported in one go: {', '.join(parts)}. Members get the new answers right away."
+    counts = import_counts(result)
+    return f"Imported in one go: {counts}. Members get the new answers right away."
 
 
 def gap_key(text: str) -> str:

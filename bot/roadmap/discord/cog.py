@@ -28,17 +28,11 @@ from bot.roadmap.discord.components import (
     progress_reply,
     reset_reply,
 )
-from bot.roadmap.discord.embeds import (
-    already_text,
-    not_sure_text,
-    set_text,
-    tracks_embed,
-    unknown_track_text,
-)
-from bot.roadmap.progress import OPEN, build_view
+from bot.roadmap.discord.embeds import marking_text, tracks_embed, unknown_track_text
+from bot.roadmap.progress import CLOSED, OPEN, build_view
 from bot.roadmap.search import MAX_CHOICES, rank, rank_tracks
 from bot.roadmap.service import RoadmapService
-from bot.roadmap.terminal import CLOSED, SET_COMMANDS
+from bot.roadmap.text import SET_COMMANDS
 from bot.roadmap.tracks import Track, TrackSet
 
 if TYPE_CHECKING:
@@ -157,20 +151,9 @@ class Roadmap(commands.Cog):
             await say(interaction, PICK_AN_ITEM)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        user_id, status = interaction.user.id, SET_COMMANDS[command]
-        wanted = CLOSED if command == "undo" else OPEN
         async with explained(interaction):
-            resolution = await self.roadmaps.resolve(user_id, typed, wanted=wanted)
-            choice = resolution.choice
-            if choice is None:
-                await say(interaction, not_sure_text(command, typed, resolution.candidates))
-                return
-            if choice.status == status:
-                await say(interaction, already_text(choice, status))
-                return
-            await self.roadmaps.set_status(user_id, choice.track.id, choice.item.id, status)
-            view = await self.roadmaps.view(user_id, choice.track.id)
-            await say(interaction, set_text(choice, status, view))
+            marking = await self.roadmaps.mark(interaction.user.id, typed, SET_COMMANDS[command])
+            await say(interaction, marking_text(command, typed, marking))
 
     @roadmap.command(name="done", description="Mark a roadmap item done")
     @app_commands.describe(item="Start typing: items show with your status, open ones first")
@@ -218,8 +201,7 @@ class Roadmap(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.roadmaps.view(interaction.user.id, named.id)
-        marked = sum(item.status != "todo" for step in view.steps for item in step.items)
-        await respond(interaction, reset_reply(interaction.user.id, named, marked))
+        await respond(interaction, reset_reply(interaction.user.id, named, view.marked))
 
 
 async def setup(bot: CareerBot) -> None:

@@ -12,18 +12,15 @@ import discord
 
 from bot.answers.discord.embeds import COLOUR, FIELD_VALUE_MAX, FIELDS_MAX, TITLE_MAX, clip
 from bot.knowledge.models import Entry
+from bot.roadmap import text
 from bot.roadmap.card import text_bar, text_card
-from bot.roadmap.progress import MARKS, TrackView
+from bot.roadmap.progress import MARKS, NextItem, TrackView
 from bot.roadmap.search import ItemChoice
-from bot.roadmap.service import NextItem
-from bot.roadmap.terminal import STATUS_WORDS
+from bot.roadmap.service import AlreadySet, Candidates, Changed, Marking
+from bot.roadmap.text import SET_COMMANDS, progress_line
 from bot.roadmap.tracks import Track
 
 ITEM_HINT = "Mark items with /roadmap done, doing, skip or undo"
-
-
-def progress_line(view: TrackView) -> str:
-    return f"{view.percent}% ({view.done} of {view.counted} done)"
 
 
 def card_filename(track: Track) -> str:
@@ -91,7 +88,7 @@ def next_embed(found: NextItem, entries: Sequence[Entry]) -> discord.Embed:
 
 
 def finished_text(track: Track) -> str:
-    return f"Every item of **{track.title}** is done or skipped. Well done!"
+    return text.finished_text(f"**{track.title}**")
 
 
 def choice_text(choice: ItemChoice) -> str:
@@ -100,18 +97,30 @@ def choice_text(choice: ItemChoice) -> str:
 
 def set_text(choice: ItemChoice, status: str, view: TrackView, *, hint_next: bool = True) -> str:
     """After a change: what changed, the track's progress and, for done, what comes next."""
-    text = (
-        f"{MARKS[status]} {choice_text(choice)} is now {STATUS_WORDS[status]}. "
+    said = (
+        f"{text.now_text(choice_text(choice), status)} "
         f"Progress on this track: {progress_line(view)}."
     )
-    upcoming = view.next_open()
+    upcoming = text.next_up_text(view, f"`/roadmap next {view.track.id}`")
     if hint_next and status == "done" and upcoming is not None:
-        text += f"\nNext up: {upcoming[1].item.title} (`/roadmap next {view.track.id}`)"
-    return text
+        said += f"\n{upcoming}"
+    return said
 
 
 def already_text(choice: ItemChoice, status: str) -> str:
-    return f"{choice_text(choice)} is already {STATUS_WORDS[status]}; nothing changed."
+    return f"{text.already_text(choice_text(choice), status)}; nothing changed."
+
+
+def marking_text(command: str, typed: str, marking: Marking) -> str:
+    """What /roadmap done, doing, skip or undo answers, whatever mark() found."""
+    status = SET_COMMANDS[command]
+    match marking:
+        case Candidates(candidates):
+            return not_sure_text(command, typed, candidates)
+        case AlreadySet(choice):
+            return already_text(choice, status)
+        case Changed(choice, view):
+            return set_text(choice, status, view)
 
 
 def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) -> str:
@@ -134,9 +143,9 @@ def unknown_track_text(typed: str, track_ids: Sequence[str]) -> str:
 
 
 def reset_prompt_text(track: Track, marked: int) -> str:
-    items = f"{marked} item{'' if marked == 1 else 's'}"
+    items = text.items_marked(marked)
     return f"Clear all your progress on **{track.title}** ({items} marked)? This can't be undone."
 
 
 def reset_done_text(track: Track) -> str:
-    return f"Cleared your progress on **{track.title}**. Begin again: `/roadmap next {track.id}`"
+    return f"{text.cleared_text(f'**{track.title}**')} Begin again: `/roadmap next {track.id}`"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from bot.db.models import AnswerVote, KnowledgeRevision, RoadmapProgress, User, utcnow
+from bot.db.unit import Sessions, reader, writer
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,23 @@ PERSONAL_DATA: tuple[PersonalColumn, ...] = (
     PersonalColumn(KnowledgeRevision, "author_id", "anonymize"),
     PersonalColumn(User, "id", "delete"),  # last: the other rows may reference it
 )
+
+
+class PrivacyService:
+    """/mydata and `careerbot mydata`: one member's data, exported or deleted."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about the user, in every table that holds a user id."""
+        async with reader(self.sessions) as session:
+            return await export_user(session, user_id)
+
+    async def delete_user(self, user_id: int) -> dict[str, int]:
+        """Delete all of it in one transaction (knowledge revisions keep, without the author)."""
+        async with writer(self.sessions) as session:
+            return await delete_user(session, user_id)
 
 
 async def export_user(session: AsyncSession, user_id: int) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.db.models import RoadmapProgress, User, utcnow
 from bot.db.upsert import upsert
 from bot.knowledge.base import KnowledgeBase
-from bot.privacy import service as privacy
+from bot.privacy.service import PrivacyService
 from bot.ranking import normalize_key, pick
 from bot.roadmap import progress
 from bot.roadmap.progress import CLOSED, OPEN, STATUSES, NextItem, Row, TrackView, build_view
@@ -265,17 +265,13 @@ class RoadmapService:
         views = [await self.view(user_id, track_id)] if track_id else await self.overview(user_id)
         return resolve(views, text, wanted=wanted, exact=exact)
 
-    # --- privacy ----------------------------------------------------------------------------
+    # --- privacy: only until bot/cli.py calls PrivacyService (issue 8) -----------------------
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about the user, in every table that holds a user id."""
-        async with self._session() as session:
-            return await privacy.export_user(session, user_id)
+        return await PrivacyService(self.sessions).export_user(user_id)
 
     async def delete_user(self, user_id: int) -> dict[str, int]:
-        """Delete all of it in one transaction (knowledge revisions keep, without the author)."""
-        async with self._transaction() as session:
-            return await privacy.delete_user(session, user_id)
+        return await PrivacyService(self.sessions).delete_user(user_id)
 
     # --- plumbing ---------------------------------------------------------------------------
 

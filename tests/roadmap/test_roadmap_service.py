@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,7 +11,7 @@ from bot.db.models import RoadmapProgress, User
 from bot.roadmap.progress import OPEN
 from bot.roadmap.search import MAX_CHOICES
 from bot.roadmap.service import RoadmapError, RoadmapService
-from bot.roadmap.tracks import TrackSet, load_tracks
+from bot.roadmap.tracks import load_tracks
 from bot.services import Services
 
 ALICE, BOB = 111, 222
@@ -202,21 +199,6 @@ async def test_find_track(services: Services) -> None:
     assert roadmaps.find_track("portfolo").id == "portfolio"  # type: ignore[union-attr]
     assert roadmaps.find_track("Grow your ML network").id == "networking"  # type: ignore[union-attr]
     assert roadmaps.find_track("cooking") is None
-
-
-async def test_a_dead_database_is_one_clear_error(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
-    roadmaps = RoadmapService(TrackSet(), session_factory(engine))
-    try:
-        with pytest.raises(DatabaseUnavailable, match="cannot use database sqlite"):
-            await roadmaps.export_user(ALICE)
-        with pytest.raises(DatabaseUnavailable, match="unable to open database file"):
-            await roadmaps.delete_user(ALICE)
-    finally:
-        await engine.dispose()
-        # aiosqlite stops its worker thread after a failed connect without waiting;
-        # let it finish while this test's event loop is still open.
-        await asyncio.sleep(0.2)
 
 
 async def test_an_unreachable_server_is_one_clear_error() -> None:

@@ -1,7 +1,7 @@
 """/mydata: a member's own data, as a JSON file or deleted (after a confirmation).
 
-What counts as "their data" is bot/privacy.py's PERSONAL_DATA (a test keeps it complete), read
-through RoadmapService.export_user / delete_user. Works in servers and DMs alike: the data is
+What counts as "their data" is bot/privacy/service.py's PERSONAL_DATA (a test keeps it
+complete), read and deleted by PrivacyService. Works in servers and DMs alike: the data is
 keyed by the Discord user id, not by server.
 """
 
@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.discord.common import NO_PINGS, Reply, respond, services_of
 from bot.discord.components import GuardedItem
 from bot.discord.confirm import Button, confirm_view, finish, is_asker
+from bot.privacy.service import PrivacyService
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -80,7 +81,7 @@ class DeleteDataButton(
         if not await is_asker(interaction, self.asker_id):
             return
         await interaction.response.defer()  # a database write; then the prompt shows the outcome
-        counts = await services_of(interaction).roadmaps.delete_user(self.asker_id)
+        counts = await PrivacyService(services_of(interaction).sessions).delete_user(self.asker_id)
         await finish(interaction, deleted_text(counts))
 
 
@@ -98,7 +99,7 @@ class MyData(commands.Cog):
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # a database read
         user_id = interaction.user.id
-        data = await self.bot.services.roadmaps.export_user(user_id)
+        data = await PrivacyService(self.bot.services.sessions).export_user(user_id)
         await interaction.followup.send(
             EXPORT_TEXT,
             file=export_file(data, user_id),

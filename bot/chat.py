@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.answers.text import entry_text, result_text, wrap
-from bot.db.engine import DatabaseUnavailable, describe_failure
+from bot.db.engine import DatabaseUnavailable
 from bot.knowledge.models import Entry
 from bot.matching.engine import Outcome
 from bot.roadmap.terminal import register_roadmap_commands
 from bot.services import Services
-
-log = logging.getLogger(__name__)
 
 LOCAL_USER_ID = 0  # the one person at the terminal
 Handler = Callable[[str], Awaitable[str]]
@@ -85,9 +80,6 @@ class ChatSession:
             return await self._dispatch(line)
         except DatabaseUnavailable as exc:
             return DATABASE_DOWN.format(exc)
-        except (SQLAlchemyError, OSError) as exc:
-            log.info("database error in the terminal chat", exc_info=True)
-            return DATABASE_DOWN.format(describe_failure(self.services.settings.database_url, exc))
 
     async def _dispatch(self, line: str) -> str | None:
         if line.startswith("/"):

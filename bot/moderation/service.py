@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answers.serving import KnowledgeService
+from bot.db.unit import Sessions, reader, writer
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import (
     LayerComposer,
@@ -111,7 +112,7 @@ class _Unchanged(Exception):
 class ModerationService:
     """add / edit / alias / hide / unhide / remove / show / history / revert / export / import."""
 
-    def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker) -> None:
+    def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
 
@@ -170,7 +171,7 @@ class ModerationService:
         """Return the entry to how it was just before `revision_id` (undoing it and any later
         change to that entry). The revert is itself a new revision."""
         entry_id = normalize_id(entry_id)
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             revision = await read_revision(session, guild_id, revision_id)
         if revision is None or revision.entry_id != entry_id:
             issue = ValidationIssue(
@@ -200,7 +201,7 @@ class ModerationService:
     async def _import(
         self, guild_id: int, parsed: LayerFile, base: KnowledgeBase, author_id: int | None
     ) -> ImportResult:
-        async with self.sessions.begin() as session:
+        async with writer(self.sessions) as session:
             await bump_version(session, guild_id)
             wanted = {entry.id for entry, _ in parsed.entries} | {i for i, _ in parsed.hidden}
             current = await read_rows(session, guild_id, wanted)
@@ -237,7 +238,7 @@ class ModerationService:
         base = self.knowledge.base
         bundled = base.get(entry_id)
         try:
-            async with self.sessions.begin() as session:
+            async with writer(self.sessions) as session:
                 await bump_version(session, guild_id)  # first: the server's write lock
                 row = await read_row(session, guild_id, entry_id)
                 known = frozenset(base.ids()) | await text_ids(session, guild_id)
@@ -265,7 +266,7 @@ class ModerationService:
     async def show(self, guild_id: int, entry_id: str) -> EntryState:
         """The raw fields of one entry in this server (hidden ones too)."""
         entry_id = normalize_id(entry_id)
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             row = await read_row(session, guild_id, entry_id)
         bundled = self.knowledge.base.get(entry_id)
         data = text_data(row, bundled)
@@ -287,14 +288,14 @@ class ModerationService:
         self, guild_id: int, entry_id: str | None = None, limit: int = 20
     ) -> list[Revision]:
         """Revisions, newest first: of one entry, or of the whole server."""
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             return await read_revisions(
                 session, guild_id, normalize_id(entry_id) if entry_id else None, limit
             )
 
     async def layer(self, guild_id: int) -> LayerComposer:
         """The server's whole layer, read now (not from the answer cache)."""
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             rows = await read_rows(session, guild_id)
         return LayerComposer(self.knowledge.base, rows.values())
 

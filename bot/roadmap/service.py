@@ -7,21 +7,16 @@ as DatabaseUnavailable with a one-line reason.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.answers.serving import KnowledgeService
-from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.db.models import RoadmapProgress, User, utcnow
+from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
 from bot.knowledge.base import KnowledgeBase
 from bot.privacy.service import PrivacyService
@@ -81,22 +76,12 @@ class RoadmapService:
     def __init__(
         self,
         tracks: TrackSet,
-        sessions: async_sessionmaker,
+        sessions: Sessions,
         knowledge: KnowledgeService | None = None,
     ) -> None:
         self._tracks = tracks
         self.sessions = sessions
         self.knowledge = knowledge
-        # SQLite runs one writer at a time anyway. Queueing writers here rather than in
-        # SQLite's busy handler (which sleeps with back-off while holding a pooled connection)
-        # keeps bursts fair and leaves connections to readers: in benchmarks/progress_bench.py
-        # with 32 concurrent members, write p99 fell from ~2 s to ~0.2 s. Other processes
-        # still wait in the busy handler.
-        bind = sessions.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
-            asyncio.Lock() if sqlite else contextlib.nullcontext()
-        )
 
     # --- tracks -----------------------------------------------------------------------------
 
@@ -142,7 +127,7 @@ class RoadmapService:
         if item is None:
             raise RoadmapError(f"{track.title} has no item {item_id!r}.")
         now = utcnow()
-        async with self._transaction() as session:
+        async with writer(self.sessions) as session:
             await upsert(session, User, {"id": user_id, "created_at": now}, ("id",))
             await upsert(
                 session,
@@ -187,7 +172,7 @@ class RoadmapService:
     async def reset(self, user_id: int, track_id: str) -> int:
         """Clear the member's whole track, hidden rows of removed items included; rows deleted."""
         track = self.track(track_id)
-        async with self._transaction() as session:
+        async with writer(self.sessions) as session:
             result = await session.execute(
                 delete(RoadmapProgress).where(
                     RoadmapProgress.user_id == user_id, RoadmapProgress.track_id == track.id
@@ -216,7 +201,7 @@ class RoadmapService:
             .group_by(RoadmapProgress.track_id)
             .order_by(func.max(RoadmapProgress.updated_at).desc())
         )
-        async with self._session() as session:
+        async with reader(self.sessions) as session:
             recent = list(await session.scalars(query))
         for track_id in recent:
             track = self._tracks.get(track_id)
@@ -285,28 +270,7 @@ class RoadmapService:
         if track_id is not None:
             query = query.where(RoadmapProgress.track_id == track_id)
         grouped: dict[str, list[Row]] = {}
-        async with self._session() as session:
+        async with reader(self.sessions) as session:
             for row_track, item_id, status, updated_at in await session.execute(query):
                 grouped.setdefault(row_track, []).append((item_id, status, updated_at))
         return grouped
-
-    @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self.sessions() as session:
-                yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise DatabaseUnavailable(describe_failure(self._url, exc)) from None
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self._write_lock, self.sessions.begin() as session:
-                yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise DatabaseUnavailable(describe_failure(self._url, exc)) from None
-
-    @property
-    def _url(self) -> str:
-        bind = self.sessions.kw.get("bind")
-        return str(bind.url) if bind is not None else "(unknown)"

@@ -8,7 +8,6 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.ranking import Named, Rules, rank
 
-MAX_CHOICES = 25  # Discord's limit for autocomplete
 # A word's start or a typo of it; 20% for the whole phrase, so word order still counts.
 TOPIC_RULES = Rules(min_score=55.0, typo_length=2, phrase_weight=0.2)
 
@@ -17,7 +16,7 @@ def named(entry: Entry) -> Named:
     return Named(entry.id, (entry.title, entry.id))
 
 
-def search(entries: Iterable[Entry], query: str, limit: int = MAX_CHOICES) -> list[Entry]:
+def search(entries: Iterable[Entry], query: str, limit: int | None = None) -> list[Entry]:
     """Best matches first (ties keep knowledge order); with no query, the first `limit`."""
     return [found.item for found in rank(entries, query, named, TOPIC_RULES, limit=limit)]
 

@@ -13,8 +13,8 @@ import discord
 
 from bot.discord.common import Reply, say
 from bot.discord.components import GuardedItem
+from bot.discord.limits import Button
 
-Button = discord.ui.Button[discord.ui.View]
 NOT_YOURS = "Only the member who asked can answer this."
 CANCELLED = "Cancelled; nothing changed."
 

@@ -13,7 +13,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.roadmap.progress import MARKS, StepView, TrackView
 
-EMBED_DESCRIPTION_LIMIT = 4096  # Discord: embed description
 LEGEND = " · ".join(
     f"{MARKS[status]} {label}"
     for status, label in (
@@ -131,9 +130,9 @@ def text_card(
     *,
     markdown: bool = False,
     ids: bool = False,
-    limit: int = EMBED_DESCRIPTION_LIMIT,
+    limit: int | None = None,
 ) -> str:
-    """The text progress card, at most `limit` characters.
+    """The text progress card, at most `limit` characters (a Discord embed has 4,096).
 
     Drops the item lines when the full card is too long, then cuts as a last resort.
     `markdown` bolds titles for Discord; `ids` adds item ids so terminal users can type them.
@@ -142,7 +141,7 @@ def text_card(
     full = "\n".join(
         [header, *(_step(s, n, markdown, ids, True) for n, s in enumerate(view.steps, 1)), LEGEND]
     )
-    if len(full) <= limit:
+    if limit is None or len(full) <= limit:
         return full
     compact = "\n".join(
         [header, *(_step(s, n, markdown, ids, False) for n, s in enumerate(view.steps, 1))]

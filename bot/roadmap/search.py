@@ -13,8 +13,6 @@ from bot.ranking import Named, Rules, normalize_key
 from bot.roadmap.progress import MARKS, OPEN, Status, TrackView
 from bot.roadmap.tracks import Item, Step, Track
 
-MAX_CHOICES = 25  # Discord autocomplete limit
-MAX_LABEL = 100  # Discord choice name limit
 MIN_SCORE = 60.0  # below this an item is not shown at all
 SURE_SCORE = 85.0  # resolve() takes the best match only above this...
 SURE_GAP = 8.0  # ...and this far ahead of the runner-up
@@ -40,9 +38,8 @@ class ItemChoice:
 
     @property
     def label(self) -> str:
-        """'✓ Item title · Track title', cut to the 100 characters a choice name may have."""
-        text = f"{MARKS[self.status]} {self.item.title} · {self.track.title}"
-        return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+        """'✓ Item title · Track title'."""
+        return f"{MARKS[self.status]} {self.item.title} · {self.track.title}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ def rank(
     query: str,
     *,
     wanted: Collection[str] = OPEN,
-    limit: int | None = MAX_CHOICES,
+    limit: int | None = None,
 ) -> list[ItemChoice]:
     """Most relevant first; items whose status is not `wanted` rank lower, never vanish.
 
@@ -117,7 +114,7 @@ def resolve(
         return Resolution(same_id[0])
     if same_id or exact:
         return Resolution(None, tuple(same_id))
-    ranked = _ranked(views, text, wanted, MAX_CHOICES)
+    ranked = _ranked(views, text, wanted, None)
     sure = ranking.pick(ranked, SURE_SCORE, SURE_GAP)
     if sure is not None:
         return Resolution(_scored(sure))

@@ -24,7 +24,6 @@ from bot.ranking import normalize_key, pick
 from bot.roadmap import progress
 from bot.roadmap.progress import CLOSED, OPEN, STATUSES, NextItem, Row, TrackView, build_view
 from bot.roadmap.search import (
-    MAX_CHOICES,
     SURE_GAP,
     ItemChoice,
     Resolution,
@@ -227,7 +226,7 @@ class RoadmapService:
         track_id: str | None = None,
         *,
         wanted: Collection[str] = OPEN,
-        limit: int = MAX_CHOICES,
+        limit: int | None = None,
     ) -> list[ItemChoice]:
         """Autocomplete: items with their status, most relevant first (one SQL query).
 

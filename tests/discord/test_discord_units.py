@@ -17,8 +17,9 @@ from bot.answers.discord.embeds import (
     topics_embed,
     topics_page_count,
 )
-from bot.answers.lookup import MAX_CHOICES, resolve, search
+from bot.answers.lookup import resolve, search
 from bot.answers.ratelimit import RateLimiter, wait_text
+from bot.discord.limits import CHOICES_MAX
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Entry
 from tests.discord.entries import long_entry
@@ -108,15 +109,15 @@ def test_help_embed_fits_with_many_commands() -> None:
 def test_search_is_fuzzy_on_titles_and_ids(
     bundled_knowledge: KnowledgeBase, typed: str, expected: str
 ) -> None:
-    assert search(bundled_knowledge, typed)[0].id == expected
+    assert search(bundled_knowledge, typed, CHOICES_MAX)[0].id == expected
 
 
 def test_search_limits_and_empty_queries(bundled_knowledge: KnowledgeBase) -> None:
-    assert len(search(bundled_knowledge, "")) == MAX_CHOICES
-    assert len(search(bundled_knowledge, "e")) <= MAX_CHOICES
-    assert search(bundled_knowledge, "zzqxv") == []
+    assert len(search(bundled_knowledge, "", CHOICES_MAX)) == CHOICES_MAX
+    assert len(search(bundled_knowledge, "e", CHOICES_MAX)) <= CHOICES_MAX
+    assert search(bundled_knowledge, "zzqxv", CHOICES_MAX) == []
     salaries = bundled_knowledge.in_category("salaries")
-    assert {e.category for e in search(salaries, "salry")} == {"salaries"}
+    assert {e.category for e in search(salaries, "salry", CHOICES_MAX)} == {"salaries"}
 
 
 def test_resolve_takes_ids_and_exact_titles_only(bundled_knowledge: KnowledgeBase) -> None:

@@ -27,12 +27,11 @@ from bot.answers.feedback import VoteChange, VoteResult
 from bot.answers.text import USAGE_HINT, smalltalk_reply
 from bot.discord.common import NO_PINGS, Reply, knowledge_now, respond, say, services_of
 from bot.discord.components import GuardedItem
+from bot.discord.limits import BUTTON_LABEL_MAX, BUTTONS_MAX, ROW_MAX, Button, DynamicItems, clip
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
 
-Button = discord.ui.Button[discord.ui.View]
-LABEL_MAX = 80  # Discord's button label limit
 ALL = "*"  # the topics list of every category
 GONE = "That topic is no longer available. Browse the current ones with `/topics`."
 VOTE_ID = r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)"
@@ -137,7 +136,7 @@ class PickButton(
         title = label or (entry if isinstance(entry, str) else entry.title)
         super().__init__(
             discord.ui.Button(
-                label=_label(title),
+                label=clip(title, BUTTON_LABEL_MAX),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"careerbot:pick:{asker_id}:{entry_id}",
             )
@@ -200,16 +199,12 @@ class TopicsButton(
         await interaction.response.edit_message(**reply.edit_kwargs())
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+DYNAMIC_ITEMS: DynamicItems = (
     VoteButton,
     PageButton,
     PickButton,
     TopicsButton,
 )
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
 
 
 def _pager(page: int, pages: int, make: Any) -> list[discord.ui.Item[Any]]:
@@ -260,7 +255,7 @@ def pick_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View | None
     if not entries:
         return None
     view = discord.ui.View(timeout=None)
-    for entry in entries[:25]:
+    for entry in entries[:BUTTONS_MAX]:
         view.add_item(PickButton(asker_id, entry))
     return view
 
@@ -305,7 +300,7 @@ def turned_page(
                 view.add_item(_KeptButton(child, number))
     kept_there = sum(1 for item in view.children if item.row == answer_row)
     for item in items:
-        if answer_row is not None and kept_there + len(items) <= 5:  # else: first free row
+        if answer_row is not None and kept_there + len(items) <= ROW_MAX:  # else: a free row
             item.row = answer_row
         view.add_item(item)
     return Reply(content=message.content or None, embeds=embeds, view=view)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import discord
 
 from bot.answers.discord.components import answer_reply
-from bot.answers.discord.embeds import clip
 from bot.discord.common import Reply, in_time, respond, say, services_of
 from bot.discord.components import GuardedItem
+from bot.discord.limits import clip
 from bot.moderation.discord.text import rejected_embed
 from bot.moderation.permissions import member_may_moderate
 from bot.moderation.rules import KnowledgeEditError

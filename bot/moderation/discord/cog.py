@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.answers.discord.embeds import clip
-from bot.answers.lookup import MAX_CHOICES
 from bot.discord.common import NO_PINGS, Reply, respond, say, services_of
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, DynamicItems, clip
 from bot.knowledge.models import MAX_ID, MAX_QUESTION
 from bot.knowledge.yamlsource import DataFileError
 from bot.moderation.discord.access import (
@@ -56,8 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 1_000_000
-CHOICE_MAX = 100  # Discord's limit for a choice name
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FormButton, *GAP_ITEMS)
+DYNAMIC_ITEMS: DynamicItems = (FormButton, *GAP_ITEMS)
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
 OTHER_PROCESSES = (
     "This reloaded only the bot process that runs this server's shard: restart the other "
@@ -65,7 +63,6 @@ OTHER_PROCESSES = (
 )
 EntryId = app_commands.Range[str, 1, MAX_ID]
 Phrase = app_commands.Range[str, 1, MAX_QUESTION]
-Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
 
 
 def id_completer(scope: Scope) -> Completer:
@@ -76,7 +73,7 @@ def id_completer(scope: Scope) -> Completer:
         if not await is_moderator(interaction):
             return []
         found = await suggest_ids(
-            services_of(interaction).knowledge, interaction.guild_id, current, scope, MAX_CHOICES
+            services_of(interaction).knowledge, interaction.guild_id, current, scope, CHOICES_MAX
         )
         return [
             Choice(name=clip(f"{title} · {entry_id}", CHOICE_MAX), value=entry_id)
@@ -92,7 +89,7 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
     if not entry_id or not await is_moderator(interaction):
         return []
     services = services_of(interaction)
-    revisions = await services.moderation.history(interaction.guild_id or 0, entry_id, MAX_CHOICES)
+    revisions = await services.moderation.history(interaction.guild_id or 0, entry_id, CHOICES_MAX)
     found = rank(revisions, current, lambda rev: Named(str(rev.id), (str(rev.id),)), ID_RULES)
     base = services.knowledge.base
     return [

@@ -15,22 +15,18 @@ from typing import Any
 
 import discord
 
-from bot.answers.discord.embeds import clip
 from bot.discord.common import bot_of, in_time, say, services_of
 from bot.discord.errors import report_interaction_error
+from bot.discord.limits import MODAL_TITLE_MAX, TEXT_INPUT_MAX, Button, Select, TextInput, clip
 from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
 from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
 from bot.moderation.discord.access import ModeratorItem, begin, not_found, reject, saved
 from bot.moderation.rules import KnowledgeEditError
 
-Button = discord.ui.Button[discord.ui.View]
-Select = discord.ui.Select[discord.ui.View]
 FormKey = tuple[int, int, str]  # server, member, the entry id edited (NEW: a new entry)
 COG_NAME = "KnowledgeModeration"  # the /kb cog, which owns the drafts
 NEW = "+"  # the form key of a new entry (ids never contain "+")
 FORM_SECONDS = 3600.0  # how long an open form, or a rejected form's text, is kept
-TEXT_INPUT_MAX = 4000  # Discord's limit for a modal text input
-MODAL_TITLE_MAX = 45
 
 
 class Drafts:
@@ -84,7 +80,7 @@ class EntryForm(discord.ui.Modal):
         title = "Add a knowledge entry" if entry_id is None else f"Edit {entry_id}"
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_SECONDS)
         self.entry_id = entry_id
-        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        self.inputs: dict[str, TextInput] = {}
         if entry_id is None:
             self._text("id", "Id", "lower-case words joined by -, e.g. study-group", MAX_ID, values)
         self._text("title", "Title", "shown above the answer", MAX_TITLE, values)
@@ -111,7 +107,7 @@ class EntryForm(discord.ui.Modal):
         *,
         paragraph: bool = False,
     ) -> None:
-        field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        field: TextInput = discord.ui.TextInput(
             custom_id=name,
             style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
             default=(values.get(name) or "")[:limit] or None,  # Discord refuses longer

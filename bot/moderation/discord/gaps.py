@@ -14,10 +14,18 @@ from typing import Any
 
 import discord
 
-from bot.answers.discord.embeds import clip
 from bot.answers.lookup import search
 from bot.discord.common import Reply, in_time, respond, say, services_of
 from bot.discord.errors import report_interaction_error
+from bot.discord.limits import (
+    FIELD_HINT_MAX,
+    SELECT_OPTION_MAX,
+    Button,
+    DynamicItems,
+    Select,
+    TextInput,
+    clip,
+)
 from bot.knowledge.models import MAX_ID, Entry
 from bot.moderation.discord.access import ModeratorItem, ensure_moderator, reject, saved
 from bot.moderation.discord.forms import FORM_SECONDS, open_entry_form
@@ -25,8 +33,6 @@ from bot.moderation.discord.text import gap_key
 from bot.moderation.insights import Gap
 from bot.moderation.rules import KnowledgeEditError
 
-Button = discord.ui.Button[discord.ui.View]
-Select = discord.ui.Select[discord.ui.View]
 GAP_LOOKUP = 200  # gaps searched when a button names one by its hash
 ALIAS_CHOICES = 10
 GAPS_MAX = 10  # two buttons each, five to a row: four rows
@@ -131,7 +137,9 @@ class AliasSelect(
 
     def __init__(self, days: int, key: str, entries: Sequence[Entry] = ()) -> None:
         options = [
-            discord.SelectOption(label=clip(entry.title, 100), value=entry.id, description=entry.id)
+            discord.SelectOption(
+                label=clip(entry.title, SELECT_OPTION_MAX), value=entry.id, description=entry.id
+            )
             for entry in entries
         ]
         super().__init__(
@@ -195,13 +203,13 @@ class AliasForm(discord.ui.Modal):
     def __init__(self, phrase: str) -> None:
         super().__init__(title="Which entry answers it?", timeout=FORM_SECONDS)
         self.phrase = phrase
-        self.entry: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        self.entry: TextInput = discord.ui.TextInput(
             custom_id="entry", max_length=MAX_ID, placeholder="e.g. mlops-engineer"
         )
         self.add_item(
             discord.ui.Label(
                 text="Entry id",
-                description=clip(f"It will also answer: {phrase}", 100),
+                description=clip(f"It will also answer: {phrase}", FIELD_HINT_MAX),
                 component=self.entry,
             )
         )
@@ -227,7 +235,7 @@ def gaps_view(days: int, keys: Sequence[str]) -> discord.ui.View | None:
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+DYNAMIC_ITEMS: DynamicItems = (
     GapButton,
     AliasSelect,
     AliasOtherButton,

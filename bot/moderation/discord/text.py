@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answers.discord.embeds import DESCRIPTION_MAX, FIELD_VALUE_MAX, TITLE_MAX, clip
+from bot.discord.limits import (
+    DESCRIPTION_MAX,
+    EMBEDS_TOTAL_MAX,
+    FIELD_VALUE_MAX,
+    TITLE_MAX,
+    clip,
+)
 from bot.knowledge.layers import Origin
 from bot.knowledge.layerstore import Revision
 from bot.knowledge.yamlsource import ValidationIssue
@@ -117,7 +123,9 @@ def show_embed(state: EntryState) -> tuple[discord.Embed, str | None]:
     if state.aliases:
         added = listing([clip(f"• {alias}", 210) for alias in state.aliases], FIELD_VALUE_MAX)
         embed.add_field(name="Questions added in this server", value=added, inline=False)
-    if len(embed) > 6000:  # the aliases pushed it over: keep the fields, attach the YAML
+    if (
+        len(embed) > EMBEDS_TOTAL_MAX
+    ):  # the aliases pushed it over: keep the fields, attach the YAML
         embed.description = f"The fields are in the attached `{state.entry_id}.yaml`."
         attach = True
     return embed, raw if attach else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Collection
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
@@ -19,8 +19,8 @@ from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.answers.discord.embeds import clip
 from bot.discord.common import Reply, knowledge_now, respond, say, services_of
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
 from bot.roadmap.discord.components import (
     DYNAMIC_ITEMS,
     explained,
@@ -30,7 +30,7 @@ from bot.roadmap.discord.components import (
 )
 from bot.roadmap.discord.embeds import marking_text, tracks_embed, unknown_track_text
 from bot.roadmap.progress import CLOSED, OPEN, build_view
-from bot.roadmap.search import MAX_CHOICES, rank, rank_tracks
+from bot.roadmap.search import rank, rank_tracks
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.text import SET_COMMANDS
 from bot.roadmap.tracks import Track, TrackSet
@@ -41,11 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_BUDGET = 1.5  # seconds; Discord drops an autocomplete answered after 3
-CHOICE_MAX = 100  # Discord's limit for a choice name and value
-Typed = app_commands.Range[str, 1, CHOICE_MAX]
 EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True)
 PICK_AN_ITEM = "Which item? Start typing and pick one from the list (or see `/roadmap view`)."
-Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
 T = TypeVar("T")
 
 
@@ -70,7 +67,7 @@ def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:
     views = [build_view(track, ()) for track in tracks]
     return [
         Choice(name=clip(f"{c.item.title} · {c.track.title}", CHOICE_MAX), value=c.value)
-        for c in rank(views, current)
+        for c in rank(views, current, limit=CHOICES_MAX)
     ]
 
 
@@ -80,19 +77,19 @@ def item_completer(wanted: Collection[str]) -> Completer:
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         roadmaps = services_of(interaction).roadmaps
-        search = roadmaps.search(interaction.user.id, current, wanted=wanted)
+        search = roadmaps.search(interaction.user.id, current, wanted=wanted, limit=CHOICES_MAX)
         try:
             found = await within(AUTOCOMPLETE_BUDGET, search)
         except Exception as exc:  # slow or down: choices without statuses beat no choices
             log.warning("roadmap autocomplete without statuses: %s", str(exc) or repr(exc))
             return offline_choices(roadmaps.tracks, current)
-        return [Choice(name=choice.label, value=choice.value) for choice in found]
+        return [Choice(name=clip(choice.label, CHOICE_MAX), value=choice.value) for choice in found]
 
     return complete
 
 
 async def complete_track(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    tracks = rank_tracks(services_of(interaction).roadmaps.tracks, current, MAX_CHOICES)
+    tracks = rank_tracks(services_of(interaction).roadmaps.tracks, current, CHOICES_MAX)
     return [
         Choice(name=clip(f"{track.title} ({len(track)} items)", CHOICE_MAX), value=track.id)
         for track in (found.item for found in tracks)

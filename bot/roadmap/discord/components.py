@@ -21,7 +21,8 @@ import discord
 from bot.answers.discord.components import answer_parts
 from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
 from bot.discord.components import GuardedItem
-from bot.discord.confirm import Button, confirm_view, finish, is_asker
+from bot.discord.confirm import confirm_view, finish, is_asker
+from bot.discord.limits import CUSTOM_ID_MAX, Button, DynamicItems
 from bot.knowledge.base import KnowledgeBase
 from bot.roadmap.card import render_png
 from bot.roadmap.discord.embeds import (
@@ -39,7 +40,6 @@ from bot.roadmap.progress import TrackView, next_item
 from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError
 from bot.roadmap.tracks import Track
 
-CUSTOM_ID_MAX = 100  # Discord's limit
 DONE_PREFIX = "careerbot:rm-done:"
 GONE = (
     "That roadmap item is no longer in its track (or its id is shared by several tracks), so "
@@ -249,7 +249,7 @@ class ResetButton(
             await finish(interaction, reset_done_text(track))
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+DYNAMIC_ITEMS: DynamicItems = (
     MarkDoneButton,
     ShareButton,
     ResetButton,

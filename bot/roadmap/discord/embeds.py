@@ -10,7 +10,16 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answers.discord.embeds import COLOUR, FIELD_VALUE_MAX, FIELDS_MAX, TITLE_MAX, clip
+from bot.answers.discord.embeds import COLOUR
+from bot.discord.limits import (
+    CHOICE_MAX,
+    DESCRIPTION_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    TITLE_MAX,
+    clip,
+)
 from bot.knowledge.models import Entry
 from bot.roadmap import text
 from bot.roadmap.card import text_bar, text_card
@@ -40,7 +49,9 @@ def tracks_embed(views: Sequence[TrackView]) -> discord.Embed:
             f"{clip(view.track.description, 300)}\n`/roadmap view {view.track.id}`"
         )
         embed.add_field(
-            name=clip(view.track.title, 256), value=clip(value, FIELD_VALUE_MAX), inline=False
+            name=clip(view.track.title, FIELD_NAME_MAX),
+            value=clip(value, FIELD_VALUE_MAX),
+            inline=False,
         )
     return embed
 
@@ -48,7 +59,8 @@ def tracks_embed(views: Sequence[TrackView]) -> discord.Embed:
 def progress_embed(view: TrackView, image: str | None = None) -> discord.Embed:
     """The text card (per step a bar and the items with status marks) plus, when given, the
     PNG card attached as `image`."""
-    embed = discord.Embed(description=text_card(view, markdown=True), colour=COLOUR)
+    card = text_card(view, markdown=True, limit=DESCRIPTION_MAX)
+    embed = discord.Embed(description=card, colour=COLOUR)
     embed.set_footer(text=f"{ITEM_HINT} · next: /roadmap next {view.track.id}")
     if image is not None:
         embed.set_image(url=f"attachment://{image}")
@@ -64,7 +76,7 @@ def shared_embed(view: TrackView, name: str, image: str | None = None) -> discor
     safe = discord.utils.escape_markdown(discord.utils.escape_mentions(name))
     title = clip(f"{safe}'s roadmap: {view.track.title}", TITLE_MAX)
     if image is None:
-        description = text_card(view, markdown=True)
+        description = text_card(view, markdown=True, limit=DESCRIPTION_MAX)
     else:
         description = f"`{text_bar(view.percent, 20)}` **{progress_line(view)}**"
     embed = discord.Embed(title=title, description=description, colour=COLOUR)
@@ -132,7 +144,9 @@ def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) ->
             "while typing, or see the items with `/roadmap view`."
         )
     lines = [f"Which item do you mean by “{shown}”? Nothing changed yet. One of these:"]
-    lines += [f"• {c.label} — `/roadmap {command} item:{c.value}`" for c in candidates]
+    lines += [
+        f"• {clip(c.label, CHOICE_MAX)} — `/roadmap {command} item:{c.value}`" for c in candidates
+    ]
     return "\n".join(lines)
 
 

@@ -8,13 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.answers.serving import KnowledgeService
-from bot.db.models import Base, TopicStat, UnansweredDaily, utcnow
+from bot.db.models import NO_GUILD, Base, TopicStat, UnansweredDaily, utcnow
 from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
-
-NO_GUILD = 0  # direct messages and the terminal chat
 
 
 class AskService:

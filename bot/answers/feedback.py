@@ -7,11 +7,9 @@ from enum import StrEnum
 
 from sqlalchemy import case, func, select
 
-from bot.db.models import AnswerVote, utcnow
+from bot.db.models import NO_GUILD, AnswerVote, utcnow
 from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
-
-NO_GUILD = 0  # votes in direct messages
 
 
 class VoteChange(StrEnum):

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, case, func, select
 
-from bot.answers.ask import NO_GUILD
 from bot.answers.serving import KnowledgeService
-from bot.db.models import AnswerVote, TopicStat, UnansweredDaily, utcnow
+from bot.db.models import NO_GUILD, AnswerVote, TopicStat, UnansweredDaily, utcnow
 from bot.db.unit import Sessions, reader
 from bot.knowledge.layerstore import as_utc
 from bot.matching.engine import Outcome

@@ -3,10 +3,16 @@ custom ids. No network, no database."""
 
 from __future__ import annotations
 
+import discord
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.answers.discord as answers_discord
+import bot.moderation.discord as moderation_discord
+import bot.privacy.discord as privacy_discord
+import bot.roadmap.discord as roadmap_discord
+import bot.settings.discord as settings_discord
 from bot.answers.discord.components import PageButton, PickButton, TopicsButton, VoteButton
 from bot.answers.discord.embeds import (
     PAGE_CHARS,
@@ -19,6 +25,7 @@ from bot.answers.discord.embeds import (
 )
 from bot.answers.lookup import resolve, search
 from bot.answers.ratelimit import RateLimiter, wait_text
+from bot.discord.confirm import CancelButton
 from bot.discord.limits import CHOICES_MAX
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Entry
@@ -28,6 +35,20 @@ from tests.harness import limits
 
 def squash(text: str) -> str:
     return "".join(text.split())
+
+
+def test_every_persistent_button_is_registered_by_its_feature() -> None:
+    """Fails when a DynamicItem is not in its feature's DYNAMIC_ITEMS: its clicks would die
+    with the next restart."""
+
+    def subclasses(cls: type) -> set[type]:
+        return {sub for child in cls.__subclasses__() for sub in (child, *subclasses(child))}
+
+    features = (answers_discord, moderation_discord, privacy_discord, roadmap_discord)
+    registered = {item for feature in features for item in feature.DYNAMIC_ITEMS}
+    defined = {c for c in subclasses(discord.ui.DynamicItem) if c.__module__.startswith("bot.")}
+    assert defined == registered | {CancelButton}  # Cancel: shared, registered by the bot
+    assert settings_discord.DYNAMIC_ITEMS == ()
 
 
 @given(

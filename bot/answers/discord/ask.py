@@ -11,7 +11,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answers.discord.components import DYNAMIC_ITEMS, result_reply
+from bot.answers.discord import DYNAMIC_ITEMS
+from bot.answers.discord.components import result_reply
 from bot.answers.ratelimit import RateLimiter, wait_text
 from bot.answers.text import USAGE_HINT
 from bot.db.engine import DatabaseUnavailable

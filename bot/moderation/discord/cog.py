@@ -18,10 +18,11 @@ from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.discord.common import NO_PINGS, Reply, respond, say, services_of
-from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, DynamicItems, clip
+from bot.discord.common import NO_PINGS, Reply, guild_of, respond, say, services_of
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, clip
 from bot.knowledge.models import MAX_ID, MAX_QUESTION
 from bot.knowledge.yamlsource import DataFileError
+from bot.moderation.discord import DYNAMIC_ITEMS
 from bot.moderation.discord.access import (
     begin,
     ensure_moderator,
@@ -30,8 +31,7 @@ from bot.moderation.discord.access import (
     reject,
     saved,
 )
-from bot.moderation.discord.forms import COG_NAME, Drafts, FormButton, open_entry_form
-from bot.moderation.discord.gaps import DYNAMIC_ITEMS as GAP_ITEMS
+from bot.moderation.discord.forms import COG_NAME, Drafts, open_entry_form
 from bot.moderation.discord.gaps import GAPS_MAX, gaps_view
 from bot.moderation.discord.text import (
     gap_key,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 1_000_000
-DYNAMIC_ITEMS: DynamicItems = (FormButton, *GAP_ITEMS)
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
 OTHER_PROCESSES = (
     "This reloaded only the bot process that runs this server's shard: restart the other "
@@ -89,7 +88,7 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
     if not entry_id or not await is_moderator(interaction):
         return []
     services = services_of(interaction)
-    revisions = await services.moderation.history(interaction.guild_id or 0, entry_id, CHOICES_MAX)
+    revisions = await services.moderation.history(guild_of(interaction), entry_id, CHOICES_MAX)
     found = rank(revisions, current, lambda rev: Named(str(rev.id), (str(rev.id),)), ID_RULES)
     base = services.knowledge.base
     return [
@@ -116,12 +115,6 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.drafts = Drafts()  # rejected forms' text, for "Fix and resubmit"
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons from before a restart work
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
     async def _save(self, interaction: discord.Interaction, write: Awaitable[Change]) -> None:
         """Await a write; show the result, or every problem when it was rejected."""
@@ -158,7 +151,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.alias(
-                    interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+                    guild_of(interaction), entry_id, phrase, interaction.user.id
                 ),
             )
 
@@ -173,7 +166,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.unalias(
-                    interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+                    guild_of(interaction), entry_id, phrase, interaction.user.id
                 ),
             )
 
@@ -186,7 +179,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.hide(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
@@ -199,7 +192,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.unhide(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
@@ -212,7 +205,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.remove(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
@@ -230,7 +223,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.revert(
-                    interaction.guild_id or 0, entry_id, revision, interaction.user.id
+                    guild_of(interaction), entry_id, revision, interaction.user.id
                 ),
             )
 
@@ -244,7 +237,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
         if not await begin(interaction):
             return
         try:
-            state = await self.bot.services.moderation.show(interaction.guild_id or 0, entry_id)
+            state = await self.bot.services.moderation.show(guild_of(interaction), entry_id)
         except KnowledgeEditError:
             await say(interaction, not_found(entry_id))
             return
@@ -267,7 +260,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
         if not await begin(interaction):
             return
         moderation = self.bot.services.moderation
-        revisions = await moderation.history(interaction.guild_id or 0, entry_id)
+        revisions = await moderation.history(guild_of(interaction), entry_id)
         base = self.bot.services.knowledge.base
         described = [describe_revision(revision, base) for revision in revisions]
         name = entry_id.strip().lower() if entry_id else None
@@ -301,7 +294,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
     async def export(self, interaction: discord.Interaction) -> None:
         if not await begin(interaction):
             return
-        guild_id = interaction.guild_id or 0
+        guild_id = guild_of(interaction)
         data = (await self.bot.services.moderation.export(guild_id)).encode()
         if len(data) > interaction.filesize_limit:
             await say(
@@ -337,7 +330,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             return
         try:
             result = await self.bot.services.moderation.import_yaml(
-                interaction.guild_id or 0, text, interaction.user.id
+                guild_of(interaction), text, interaction.user.id
             )
         except KnowledgeEditError as error:
             await reject(interaction, error)
@@ -379,4 +372,5 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
 
 
 async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons work on messages from before a restart
     await bot.add_cog(KnowledgeModeration(bot))

@@ -15,8 +15,8 @@ from typing import Any
 
 import discord
 
-from bot.discord.common import bot_of, in_time, say, services_of
-from bot.discord.errors import report_interaction_error
+from bot.discord.common import bot_of, guild_of, in_time, say, services_of
+from bot.discord.components import GuardedForm, persistent_view
 from bot.discord.limits import MODAL_TITLE_MAX, TEXT_INPUT_MAX, Button, Select, TextInput, clip
 from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
 from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
@@ -60,7 +60,7 @@ def drafts_of(interaction: discord.Interaction) -> Drafts:
 
 
 def form_key(interaction: discord.Interaction, entry_id: str | None) -> FormKey:
-    return (interaction.guild_id or 0, interaction.user.id, entry_id or NEW)
+    return (guild_of(interaction), interaction.user.id, entry_id or NEW)
 
 
 def entry_values(entry: Entry) -> dict[str, str]:
@@ -73,7 +73,7 @@ def entry_values(entry: Entry) -> dict[str, str]:
     }
 
 
-class EntryForm(discord.ui.Modal):
+class EntryForm(GuardedForm):
     """Id (new entries only), title, questions one per line, answer and category."""
 
     def __init__(self, entry_id: str | None, values: Mapping[str, str]) -> None:
@@ -120,11 +120,8 @@ class EntryForm(discord.ui.Modal):
         typed = {name: field.value for name, field in self.inputs.items()}
         return {**typed, "category": next(iter(self.category.values), DEFAULT_CATEGORY)}
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await submit_entry(interaction, self.entry_id, self.values())
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await submit_entry(interaction, self.entry_id, self.values())  # checks after deferring
 
 
 async def open_entry_form(
@@ -139,7 +136,7 @@ async def open_entry_form(
     entry_id = normalize_id(entry_id) if entry_id is not None else None
     values = drafts_of(interaction).get(form_key(interaction, entry_id)) if resume else None
     if values is None and entry_id is not None:
-        guild_id = interaction.guild_id or 0
+        guild_id = guild_of(interaction)
         try:
             state = await in_time(  # the form must be the first response: no defer
                 interaction, services_of(interaction).moderation.show(guild_id, entry_id)
@@ -161,7 +158,7 @@ async def submit_entry(
     if not await begin(interaction):
         return
     moderation = services_of(interaction).moderation
-    guild_id, author = interaction.guild_id or 0, interaction.user.id
+    guild_id, author = guild_of(interaction), interaction.user.id
     key = form_key(interaction, entry_id)
     try:
         if entry_id is None:
@@ -170,9 +167,7 @@ async def submit_entry(
             change = await moderation.edit(guild_id, entry_id, values, author)
     except KnowledgeEditError as error:
         drafts_of(interaction).keep(key, values)
-        view = discord.ui.View(timeout=None)
-        view.add_item(FormButton(entry_id))
-        await reject(interaction, error, view)
+        await reject(interaction, error, persistent_view(FormButton(entry_id)))
         return
     drafts_of(interaction).drop(key)
     await saved(interaction, change)

@@ -15,19 +15,19 @@ from typing import Any
 import discord
 
 from bot.answers.lookup import search
-from bot.discord.common import Reply, in_time, respond, say, services_of
-from bot.discord.errors import report_interaction_error
+from bot.discord.common import Reply, guild_of, in_time, respond, say, services_of
+from bot.discord.components import persistent_view
 from bot.discord.limits import (
     FIELD_HINT_MAX,
+    ROW_MAX,
     SELECT_OPTION_MAX,
     Button,
-    DynamicItems,
     Select,
     TextInput,
     clip,
 )
 from bot.knowledge.models import MAX_ID, Entry
-from bot.moderation.discord.access import ModeratorItem, ensure_moderator, reject, saved
+from bot.moderation.discord.access import ModeratorForm, ModeratorItem, reject, saved
 from bot.moderation.discord.forms import FORM_SECONDS, open_entry_form
 from bot.moderation.discord.text import gap_key
 from bot.moderation.insights import Gap
@@ -107,9 +107,7 @@ async def offer_alias(interaction: discord.Interaction, gap: Gap, days: int, key
     if not closest:
         await interaction.response.send_modal(AliasForm(gap.text))
         return
-    view = discord.ui.View(timeout=None)
-    view.add_item(AliasSelect(days, key, closest))
-    view.add_item(AliasOtherButton(days, key))
+    view = persistent_view(AliasSelect(days, key, closest), AliasOtherButton(days, key))
     question = clip(discord.utils.escape_markdown(gap.text), 500)
     content = f"Which entry should answer **{question}**?"
     await respond(interaction, Reply(content=content, view=view, ephemeral=True))
@@ -120,7 +118,7 @@ async def add_alias(interaction: discord.Interaction, entry_id: str, phrase: str
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         change = await services_of(interaction).moderation.alias(
-            interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+            guild_of(interaction), entry_id, phrase, interaction.user.id
         )
     except KnowledgeEditError as error:
         await reject(interaction, error)
@@ -197,7 +195,7 @@ class AliasOtherButton(
         await interaction.response.send_modal(AliasForm(gap.text))
 
 
-class AliasForm(discord.ui.Modal):
+class AliasForm(ModeratorForm):
     """Asks which entry (by id) should answer a gap's question."""
 
     def __init__(self, phrase: str) -> None:
@@ -214,29 +212,20 @@ class AliasForm(discord.ui.Modal):
             )
         )
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        if await ensure_moderator(interaction):
-            await add_alias(interaction, self.entry.value, self.phrase)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await add_alias(interaction, self.entry.value, self.phrase)
 
 
 def gaps_view(days: int, keys: Sequence[str]) -> discord.ui.View | None:
     """Add #n buttons, then Alias #n buttons, five to a row (at most ten gaps)."""
     if not keys:
         return None
-    view = discord.ui.View(timeout=None)
     shown = list(keys)[:GAPS_MAX]
-    rows = -(-len(shown) // 5)
-    for offset, action in ((0, "add"), (rows, "alias")):
-        for index, key in enumerate(shown):
-            view.add_item(GapButton(action, days, key, index + 1, offset + index // 5))
-    return view
-
-
-DYNAMIC_ITEMS: DynamicItems = (
-    GapButton,
-    AliasSelect,
-    AliasOtherButton,
-)
+    rows = -(-len(shown) // ROW_MAX)
+    return persistent_view(
+        *(
+            GapButton(action, days, key, index + 1, offset + index // ROW_MAX)
+            for offset, action in ((0, "add"), (rows, "alias"))
+            for index, key in enumerate(shown)
+        )
+    )

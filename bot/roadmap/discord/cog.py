@@ -8,21 +8,19 @@ budget, and falls back to the items without statuses when the database is slow o
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Collection
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.discord.common import Reply, knowledge_now, respond, say, services_of
+from bot.discord.common import Reply, knowledge_now, respond, say, services_of, within
 from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
+from bot.roadmap.discord import DYNAMIC_ITEMS
 from bot.roadmap.discord.components import (
-    DYNAMIC_ITEMS,
     explained,
     next_reply,
     progress_reply,
@@ -43,23 +41,6 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_BUDGET = 1.5  # seconds; Discord drops an autocomplete answered after 3
 EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True)
 PICK_AN_ITEM = "Which item? Start typing and pick one from the list (or see `/roadmap view`)."
-T = TypeVar("T")
-
-
-async def within(seconds: float, work: Awaitable[T]) -> T:
-    """`work`'s result, or TimeoutError after `seconds`; a late result is dropped, not cancelled
-    (cancelling a query midway can cost a pooled connection)."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.wait_for(asyncio.shield(task), seconds)
-    except TimeoutError:
-        task.add_done_callback(_discard)
-        raise
-
-
-def _discard(task: asyncio.Future[object]) -> None:
-    with contextlib.suppress(BaseException):
-        task.result()
 
 
 def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:

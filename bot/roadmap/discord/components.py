@@ -20,9 +20,9 @@ import discord
 
 from bot.answers.discord.components import answer_parts
 from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
-from bot.discord.components import GuardedItem
-from bot.discord.confirm import confirm_view, finish, is_asker
-from bot.discord.limits import CUSTOM_ID_MAX, Button, DynamicItems
+from bot.discord.components import GuardedItem, persistent_view
+from bot.discord.confirm import AskerOnly, confirm_view, finish
+from bot.discord.limits import CUSTOM_ID_MAX, Button
 from bot.knowledge.base import KnowledgeBase
 from bot.roadmap.card import render_png
 from bot.roadmap.discord.embeds import (
@@ -81,12 +81,10 @@ async def card_files(view: TrackView, subtitle: str | None = None) -> list[tuple
 
 async def progress_reply(view: TrackView, *, images: bool) -> FileReply:
     """/roadmap view: the text card, the PNG card when images are on, and Share."""
-    buttons = discord.ui.View(timeout=None)
-    buttons.add_item(ShareButton(view.track.id))
     image = card_filename(view.track) if images else None
     return FileReply(
         embeds=[progress_embed(view, image)],
-        view=buttons,
+        view=persistent_view(ShareButton(view.track.id)),
         ephemeral=True,
         files=await card_files(view) if images else [],
     )
@@ -110,15 +108,14 @@ def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = Non
         text = finished_text(view.track)
         return Reply(content=f"{note}\n{text}" if note else text, ephemeral=True)
     embeds = [next_embed(found, found.entries)]
-    buttons = discord.ui.View(timeout=None)
-    buttons.add_item(MarkDoneButton(found.track.id, found.item.id, row=0))
+    items: list[discord.ui.Item[Any]] = [MarkDoneButton(found.track.id, found.item.id, row=0)]
     if found.entries:
-        answer, items = answer_parts(found.entries[0], knowledge)
+        answer, answer_items = answer_parts(found.entries[0], knowledge)
         embeds.append(answer)
-        for item in items:
+        for item in answer_items:
             item.row = 1
-            buttons.add_item(item)
-    return Reply(content=note, embeds=embeds, view=buttons, ephemeral=True)
+        items += answer_items
+    return Reply(content=note, embeds=embeds, view=persistent_view(*items), ephemeral=True)
 
 
 def reset_reply(asker_id: int, track: Track, marked: int) -> Reply:
@@ -216,6 +213,7 @@ class ShareButton(
 
 
 class ResetButton(
+    AskerOnly,
     GuardedItem,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:rm-reset:(?P<asker>\d{1,20}):(?P<track>[a-z0-9-]+)",
@@ -239,18 +237,9 @@ class ResetButton(
         return cls(int(match["asker"]), match["track"])
 
     async def clicked(self, interaction: discord.Interaction) -> None:
-        if not await is_asker(interaction, self.asker_id):
-            return
         await interaction.response.defer()  # a database write
         roadmaps = services_of(interaction).roadmaps
         async with explained(interaction):
             track = roadmaps.track(self.track_id)
             await roadmaps.reset(self.asker_id, track.id)
             await finish(interaction, reset_done_text(track))
-
-
-DYNAMIC_ITEMS: DynamicItems = (
-    MarkDoneButton,
-    ShareButton,
-    ResetButton,
-)

@@ -47,7 +47,13 @@ class GuardedForm(Guarded, discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         await self.guarded(interaction, self.submitted)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[Any] | None = None,  # never passed: a view's hook has it
+        /,
+    ) -> None:
         await report_interaction_error(interaction, error)  # raised outside `guarded`
 
     async def submitted(self, interaction: discord.Interaction) -> None:

@@ -39,8 +39,11 @@ FILL = (88, 101, 242)
 COMPLETE = (59, 165, 93)
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -105,11 +108,11 @@ def _bar(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], percent: int
         draw.rounded_rectangle((left, top, end, bottom), radius=radius, fill=colour)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font: object, width: int) -> str:
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
     """`text`, cut with an ellipsis so it fits `width` pixels."""
-    if draw.textlength(text, font=font) <= width:  # type: ignore[arg-type]
+    if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:  # type: ignore[arg-type]
+    while text and draw.textlength(text + "…", font=font) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 

@@ -119,7 +119,7 @@ def build_view(track: Track, rows: Iterable[Row]) -> TrackView:
     stored: dict[str, tuple[Status, dt.datetime | None]] = {}
     for item_id, status, changed_at in rows:
         if status in STATUSES:
-            stored[item_id] = (status, as_utc(changed_at))  # type: ignore[assignment]
+            stored[item_id] = (status, as_utc(changed_at))
     shown_ids: set[str] = set()
     steps: list[StepView] = []
     for step in track.steps:

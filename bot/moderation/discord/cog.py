@@ -212,7 +212,8 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
     @kb.command(name="revert", description="Undo a revision of an entry (and later ones)")
     @app_commands.rename(entry_id="id")
     @app_commands.describe(entry_id="The entry", revision="Its revision to undo (see /kb history)")
-    @app_commands.autocomplete(entry_id=id_completer("any"), revision=complete_revision)
+    @app_commands.autocomplete(entry_id=id_completer("any"))
+    @app_commands.autocomplete(revision=complete_revision)
     async def revert(
         self,
         interaction: discord.Interaction,

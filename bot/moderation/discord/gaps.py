@@ -156,12 +156,12 @@ class AliasSelect(
         return cls(int(match["days"]), match["key"])
 
     async def clicked(self, interaction: discord.Interaction) -> None:
-        values = (interaction.data or {}).get("values") or []
+        values = self.item.values  # the options picked in this click
         gap = await find_gap(interaction, self.days, self.key)
         if gap is None or not values:
             await say(interaction, GAP_GONE)
             return
-        await add_alias(interaction, str(values[0]), gap.text)
+        await add_alias(interaction, values[0], gap.text)
 
 
 class AliasOtherButton(

@@ -15,7 +15,6 @@ from discord.app_commands import Choice
 
 # Messages and embeds
 CONTENT_MAX = 2000  # message content
-EMBEDS_PER_MESSAGE = 10
 EMBEDS_TOTAL_MAX = 6000  # title + description + fields + footer + author, all embeds together
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -39,7 +38,6 @@ TEXT_INPUT_MAX = 4000  # a modal text input's value
 # Application commands
 CHOICES_MAX = 25  # autocomplete choices
 CHOICE_MAX = 100  # a choice's name, and a string choice's value
-FIRST_RESPONSE_SECONDS = 3.0  # an interaction's first response (autocomplete too) or it dies
 
 Button = discord.ui.Button[discord.ui.View]
 Select = discord.ui.Select[discord.ui.View]

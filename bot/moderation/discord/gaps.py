@@ -21,6 +21,7 @@ from bot.discord.limits import (
     FIELD_HINT_MAX,
     ROW_MAX,
     SELECT_OPTION_MAX,
+    SELECT_OPTIONS_MAX,
     Button,
     Select,
     TextInput,
@@ -138,7 +139,7 @@ class AliasSelect(
             discord.SelectOption(
                 label=clip(entry.title, SELECT_OPTION_MAX), value=entry.id, description=entry.id
             )
-            for entry in entries
+            for entry in entries[:SELECT_OPTIONS_MAX]
         ]
         super().__init__(
             discord.ui.Select(

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import BUNDLED_KNOWLEDGE
 from bot.db.engine import create_engine, migrate, redact, session_factory
 from bot.db.models import RoadmapProgress, User, utcnow
+from bot.discord.limits import CHOICES_MAX
 from bot.roadmap.progress import STATUSES
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import TrackSet, load_tracks
@@ -103,7 +104,7 @@ async def workload(
                 user_id, track_id, item_id, rng.choice(STATUSES)
             ),
             "undo": lambda: roadmaps.undo(user_id, track_id, item_id),
-            "search": lambda: roadmaps.search(user_id, rng.choice(QUERIES)),
+            "search": lambda: roadmaps.search(user_id, rng.choice(QUERIES), limit=CHOICES_MAX),
         }
         return kind, calls[kind]
 

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.answers.text import entry_text, result_text, wrap
-from bot.db.engine import DatabaseUnavailable, describe_failure
+from bot.db.engine import DatabaseUnavailable
+from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.engine import Outcome
 from bot.roadmap.terminal import register_roadmap_commands
 from bot.services import Services
 
-log = logging.getLogger(__name__)
-
 LOCAL_USER_ID = 0  # the one person at the terminal
-Handler = Callable[[str], Awaitable[str]]
+Handler = Callable[[str], Awaitable[str | None]]  # None: the user leaves
 Action = Callable[[], Awaitable[str]]
 PICK_HINT = "Type a number to pick one."
 DATABASE_DOWN = "Sorry, I can't reach the database right now, so that didn't work ({})."
@@ -60,7 +56,7 @@ class ChatSession:
         self.commands[name] = ChatCommand(handler, usage, summary)
 
     @property
-    def knowledge(self):  # type: ignore[no-untyped-def]
+    def knowledge(self) -> KnowledgeBase:
         return self.services.knowledge.base
 
     def offer(self, choices: Sequence[tuple[str, Action]]) -> str:
@@ -85,9 +81,6 @@ class ChatSession:
             return await self._dispatch(line)
         except DatabaseUnavailable as exc:
             return DATABASE_DOWN.format(exc)
-        except (SQLAlchemyError, OSError) as exc:
-            log.info("database error in the terminal chat", exc_info=True)
-            return DATABASE_DOWN.format(describe_failure(self.services.settings.database_url, exc))
 
     async def _dispatch(self, line: str) -> str | None:
         if line.startswith("/"):
@@ -138,8 +131,8 @@ class ChatSession:
             return f"No topic with id {entry_id!r}. Use /topics to browse."
         return entry_text(entry, self.knowledge)
 
-    async def _quit(self, _: str) -> str | None:  # type: ignore[override]
-        return None  # type: ignore[return-value]
+    async def _quit(self, _: str) -> None:
+        return None
 
 
 async def run_chat(services: Services) -> None:

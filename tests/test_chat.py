@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.chat import ChatSession, run_chat
@@ -63,24 +65,34 @@ async def test_topic_lists_are_picked_by_number_and_numbers_are_for_the_last_rep
     assert "[topic: " not in (await chat.handle("1") or "")
 
 
-def locked(*_: object, **__: object) -> None:
-    raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+@pytest.fixture
+def locked(services: Services) -> Iterator[None]:
+    """Every query fails as on a locked SQLite file: below the services, which turn it into
+    DatabaseUnavailable."""
+
+    def fail(*_: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    engine = services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", fail)
+    yield
+    event.remove(engine, "before_cursor_execute", fail)
 
 
 async def unavailable(*_: object, **__: object) -> None:
     raise DatabaseUnavailable("cannot use database sqlite+aiosqlite:///x.db: disk I/O error")
 
 
+@pytest.mark.usefixtures("locked")
 async def test_a_database_failure_is_a_one_line_reply_and_the_session_goes_on(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = ChatSession(services)
-    monkeypatch.setattr(services.roadmaps, "view", locked)
-    reply = await chat.handle("/roadmap view networking")
+    reply = await chat.handle("/roadmap view networking")  # /roadmap's own wording
     assert reply is not None and len(reply.splitlines()) == 1
-    assert reply.startswith("Sorry, I can't reach the database right now")
+    assert reply.startswith("I can't reach the database right now")
     assert f"cannot use database {redact(services.settings.database_url)}: " in reply
-    assert reply.endswith(": database is locked).")
+    assert reply.endswith(": database is locked)")
     monkeypatch.setattr(services.ask, "ask", unavailable)
     reply = await chat.handle("how much do ml engineers make")
     assert reply == (
@@ -90,10 +102,10 @@ async def test_a_database_failure_is_a_one_line_reply_and_the_session_goes_on(
     assert "/topics [category]" in (await chat.handle("/help") or "")
 
 
+@pytest.mark.usefixtures("locked")
 async def test_run_chat_survives_a_database_failure(
     services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(services.roadmaps, "view", locked)
     monkeypatch.setattr("sys.stdin", io.StringIO("/roadmap view networking\n/topic phd\n/quit\n"))
     await run_chat(services)
     out = capsys.readouterr().out

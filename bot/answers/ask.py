@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.answers.serving import KnowledgeService
-from bot.db.models import TopicStat, UnansweredDaily, utcnow
+from bot.db.models import NO_GUILD, Base, TopicStat, UnansweredDaily, utcnow
+from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
-
-log = logging.getLogger(__name__)
-
-NO_GUILD = 0  # direct messages and the terminal chat
 
 
 class AskService:
     """The one path every front end (Discord, terminal, CLI) takes to answer a question."""
 
-    def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker | None) -> None:
+    def __init__(self, knowledge: KnowledgeService, sessions: Sessions | None) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
 
@@ -61,31 +57,32 @@ class AskService:
             {"count": UnansweredDaily.count + 1, "last_asked": now},
         )
 
-    async def _write(self, model, values, keys, update) -> None:  # type: ignore[no-untyped-def]
+    async def _write(
+        self,
+        model: type[Base],
+        values: Mapping[str, Any],
+        keys: Sequence[str],
+        update: Mapping[str, Any],
+    ) -> None:
+        """Count something; best effort, as answering must never fail on bookkeeping."""
         if self.sessions is None:
             return
-        try:
-            async with self.sessions.begin() as session:
-                await upsert(session, model, values, keys, update)
-        except (SQLAlchemyError, OSError) as exc:  # answering must not fail on bookkeeping
-            log.warning("could not record question statistics: %s", exc)
+        async with writer(self.sessions, best_effort=True) as session:
+            await upsert(session, model, values, keys, update)
 
     async def popular_topics(self, guild_id: int | None, limit: int = 5) -> list[Entry]:
         """Most asked topics in this server, topped up with one starter topic per category."""
         knowledge = await self.knowledge.knowledge_for(guild_id)
         ids: list[str] = []
-        if self.sessions is not None:
-            try:
-                async with self.sessions() as session:
-                    rows = await session.scalars(
-                        select(TopicStat.entry_id)
-                        .where(TopicStat.guild_id == (guild_id or NO_GUILD))
-                        .order_by(TopicStat.asked.desc(), TopicStat.entry_id)
-                        .limit(limit * 2)
-                    )
-                    ids = [entry_id for entry_id in rows if entry_id in knowledge]
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("could not read topic statistics: %s", exc)
+        if self.sessions is not None:  # best effort: starter topics are a fine answer too
+            async with reader(self.sessions, best_effort=True) as session:
+                rows = await session.scalars(
+                    select(TopicStat.entry_id)
+                    .where(TopicStat.guild_id == (guild_id or NO_GUILD))
+                    .order_by(TopicStat.asked.desc(), TopicStat.entry_id)
+                    .limit(limit * 2)
+                )
+                ids = [entry_id for entry_id in rows if entry_id in knowledge]
         for category in knowledge.categories():
             ids.append(knowledge.in_category(category)[0].id)
         unique = list(dict.fromkeys(ids))[:limit]

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import AnswerVote, utcnow
+from bot.db.models import NO_GUILD, AnswerVote, utcnow
+from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
-
-NO_GUILD = 0  # votes in direct messages
 
 
 class VoteChange(StrEnum):
@@ -39,7 +37,7 @@ class VoteCounts:
 class FeedbackService:
     """Stores votes with an atomic upsert, so double clicks and races never make two rows."""
 
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
 
     async def vote(
@@ -47,7 +45,7 @@ class FeedbackService:
     ) -> VoteResult:
         """Record (or replace) this user's vote on this answer message."""
         now = utcnow()
-        async with self.sessions.begin() as session:
+        async with writer(self.sessions) as session:
             previous = await session.scalar(
                 select(AnswerVote.helpful).where(
                     AnswerVote.message_id == message_id, AnswerVote.user_id == user_id
@@ -83,6 +81,6 @@ class FeedbackService:
             query = query.where(AnswerVote.guild_id == guild_id)
         if entry_id is not None:
             query = query.where(AnswerVote.entry_id == entry_id)
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             rows = (await session.execute(query.order_by(AnswerVote.entry_id))).all()
         return {entry: VoteCounts(int(yes), int(total) - int(yes)) for entry, yes, total in rows}

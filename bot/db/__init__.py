@@ -9,13 +9,17 @@ from bot.db.engine import (
     session_factory,
 )
 from bot.db.models import Base
+from bot.db.unit import Sessions, reader, writer
 
 __all__ = [
     "Base",
     "DatabaseUnavailable",
+    "Sessions",
     "create_engine",
     "default_database_url",
     "migrate",
+    "reader",
     "redact",
     "session_factory",
+    "writer",
 ]

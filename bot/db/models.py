@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 64
+NO_GUILD = 0  # the guild_id of what happens outside servers (direct messages, the terminal)
 
 
 def utcnow() -> dt.datetime:

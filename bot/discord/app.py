@@ -59,6 +59,8 @@ class CareerBot(commands.AutoShardedBot):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
         intents.message_content = message_content
+        if settings.shard_ids:  # else every shard of shard_count runs here
+            options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; never used
             help_command=None,
@@ -66,7 +68,6 @@ class CareerBot(commands.AutoShardedBot):
             allowed_mentions=NO_PINGS,
             tree_cls=CareerTree,
             shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) or None,
             owner_ids=set(settings.owner_ids) or None,
             **options,
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 
+from bot.db.models import NO_GUILD
 from bot.knowledge.base import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -86,16 +87,31 @@ def knowledge_in_memory(services: Services, guild_id: int | None) -> KnowledgeBa
     return view.knowledge if view is not None else services.knowledge.base
 
 
+def guild_of(interaction: discord.Interaction) -> int:
+    """The server the interaction came from; NO_GUILD (0) in a direct message, as stored."""
+    return interaction.guild_id or NO_GUILD
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """`work`'s result, or TimeoutError after `seconds`. A late `work` is not cancelled
+    (cancelling a query midway can cost a pooled connection): it finishes in the background
+    and its result is dropped."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), seconds)
+    except TimeoutError:
+        task.add_done_callback(_consume)
+        raise
+
+
 async def knowledge_now(services: Services, guild_id: int | None) -> KnowledgeBase:
     """The server's current knowledge; if its database check is slow, the last known one.
 
     Interactions must be answered within 3 seconds; a slow database must not cost that.
     """
-    task = asyncio.ensure_future(services.knowledge.knowledge_for(guild_id))
     try:
-        return await asyncio.wait_for(asyncio.shield(task), KNOWLEDGE_BUDGET)
+        return await within(KNOWLEDGE_BUDGET, services.knowledge.knowledge_for(guild_id))
     except TimeoutError:
-        task.add_done_callback(_consume)
         return knowledge_in_memory(services, guild_id)
 
 
@@ -111,11 +127,9 @@ async def in_time(interaction: discord.Interaction, work: Awaitable[T]) -> T:
         return await work
     loop = asyncio.get_running_loop()
     deadline = interaction.extras.setdefault(_ANSWER_BY, loop.time() + ANSWER_BUDGET)
-    task = asyncio.ensure_future(work)
     try:
-        return await asyncio.wait_for(asyncio.shield(task), max(deadline - loop.time(), 0.0))
+        return await within(max(deadline - loop.time(), 0.0), work)
     except TimeoutError:
-        task.add_done_callback(_consume)
         raise TooSlow from None
 
 

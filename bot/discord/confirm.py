@@ -12,9 +12,9 @@ from typing import Any
 import discord
 
 from bot.discord.common import Reply, say
-from bot.discord.components import GuardedItem
+from bot.discord.components import Guarded, GuardedItem, persistent_view
+from bot.discord.limits import Button
 
-Button = discord.ui.Button[discord.ui.View]
 NOT_YOURS = "Only the member who asked can answer this."
 CANCELLED = "Cancelled; nothing changed."
 
@@ -32,7 +32,17 @@ async def finish(interaction: discord.Interaction, text: str) -> None:
     await interaction.edit_original_response(**Reply(content=text).edit_kwargs())
 
 
+class AskerOnly(Guarded):
+    """Only the member who asked may use it; anyone else is told so."""
+
+    asker_id: int
+
+    async def check(self, interaction: discord.Interaction) -> bool:
+        return await is_asker(interaction, self.asker_id)
+
+
 class CancelButton(
+    AskerOnly,
     GuardedItem,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:cancel:(?P<asker>\d{1,20})",
@@ -56,13 +66,9 @@ class CancelButton(
         return cls(int(match["asker"]))
 
     async def clicked(self, interaction: discord.Interaction) -> None:
-        if await is_asker(interaction, self.asker_id):
-            await interaction.response.edit_message(**Reply(content=CANCELLED).edit_kwargs())
+        await interaction.response.edit_message(**Reply(content=CANCELLED).edit_kwargs())
 
 
 def confirm_view(confirm: discord.ui.Item[Any], asker_id: int) -> discord.ui.View:
     """The confirm button (danger style is the caller's choice) and Cancel, in that order."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(confirm)
-    view.add_item(CancelButton(asker_id))
-    return view
+    return persistent_view(confirm, CancelButton(asker_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -63,7 +64,8 @@ def describe(interaction: discord.Interaction) -> str:
     if interaction.command is not None:
         what = f"/{interaction.command.qualified_name}"
     else:
-        what = f"component {(interaction.data or {}).get('custom_id', '?')}"
+        data: Mapping[str, object] = interaction.data or {}
+        what = f"component {data.get('custom_id', '?')}"
     return f"{what} in guild {interaction.guild_id or 'DM'}"
 
 

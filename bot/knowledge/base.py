@@ -17,6 +17,7 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...]
     language: Language = field(default_factory=Language)
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {entry.id: entry for entry in self.entries})
@@ -35,10 +36,10 @@ class KnowledgeBase:
         return cached
 
     def get(self, entry_id: str) -> Entry | None:
-        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+        return self._by_id.get(entry_id)
 
     def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._by_id  # type: ignore[attr-defined]
+        return entry_id in self._by_id
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)

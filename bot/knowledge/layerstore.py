@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, null, select
+from sqlalchemy import String, cast, delete, func, insert, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildEntry, KnowledgeRevision, KnowledgeVersion, utcnow
@@ -127,6 +127,23 @@ async def text_ids(session: AsyncSession, guild_id: int) -> set[str]:
         )
     )
     return set(result)
+
+
+async def related_to(session: AsyncSession, guild_id: int, entry_id: str) -> list[str]:
+    """Ids of the server's entries whose `related` names `entry_id`, sorted."""
+    needle = f'%"{entry_id}"%'  # ids are kebab-case: no LIKE wildcards in them
+    result = await session.execute(
+        select(GuildEntry.entry_id, GuildEntry.data).where(
+            GuildEntry.guild_id == guild_id,
+            GuildEntry.entry_id != entry_id,
+            cast(GuildEntry.data, String).like(needle),
+        )
+    )
+    return sorted(
+        other
+        for other, data in result
+        if isinstance(data, dict) and entry_id in (data.get("related") or [])
+    )
 
 
 def _values(guild_id: int, row: LayerRow) -> dict[str, Any]:

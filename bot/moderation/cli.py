@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from bot.moderation.insights import InsightsService
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change, ModerationService
+from bot.moderation.text import describe_revision, import_counts
 
 EXIT_REJECTED = 1
 EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`
@@ -38,7 +40,7 @@ LAYER_COMMANDS = (
 )
 
 
-def add_layer_commands(kb: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_layer_commands(kb: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the per-server subcommands under `careerbot kb`."""
 
     def command(name: str, help_text: str, *, entry: bool = True) -> argparse.ArgumentParser:
@@ -165,47 +167,44 @@ def _changed(change: Change) -> int:
 
 
 async def _run(args: argparse.Namespace, services: LayerServices) -> int:
-    moderation, guild, command = services.moderation, args.guild, args.kb_command
-    if command == "add":
-        return _changed(await moderation.add(guild, _fields(args)))
-    if command == "edit":
-        return _changed(await moderation.edit(guild, args.id, _fields(args)))
-    if command in ("alias", "unalias"):
-        method = moderation.alias if command == "alias" else moderation.unalias
-        return _changed(await method(guild, args.id, args.phrase))
-    if command in ("hide", "unhide", "remove"):
-        return _changed(await getattr(moderation, command)(guild, args.id))
-    if command == "revert":
-        return _changed(await moderation.revert(guild, args.id, args.revision))
-    if command == "show":
-        return await _show(args, services)
-    if command == "history":
-        for revision in await moderation.history(guild, args.id, args.limit):
-            author = revision.author_id or "operator"
-            when = revision.created_at.strftime("%Y-%m-%d %H:%M UTC")
-            what = f"{revision.action} {revision.entry_id}: {moderation.describe(revision)}"
-            print(f"#{revision.id}  {when}  {author}  {what}")
-        return 0
-    if command == "export":
-        text = await moderation.export(guild)
-        if args.output:
-            write_text(args.output, text)
-        else:
-            sys.stdout.write(text)
-        return 0
-    if command == "import":
-        text = sys.stdin.read() if args.file == "-" else read_text(args.file)
-        result = await moderation.import_yaml(guild, text)
+    change = CHANGES.get(args.kb_command)
+    if change is not None:
+        return _changed(await change(services.moderation, args))
+    return await REPORTS[args.kb_command](args, services)
+
+
+async def _history(args: argparse.Namespace, services: LayerServices) -> int:
+    moderation = services.moderation
+    for revision in await moderation.history(args.guild, args.id, args.limit):
+        author = revision.author_id or "operator"
+        when = revision.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        described = describe_revision(revision, moderation.knowledge.base)
         print(
-            f"imported: {len(result.added)} added, {len(result.changed)} changed, "
-            f"{len(result.hidden)} hidden, {result.unchanged} unchanged"
+            f"#{revision.id}  {when}  {author}  {revision.action} {revision.entry_id}: {described}"
         )
-        return 0
-    if command == "gaps":
-        for gap in await services.insights.gaps(guild, args.days, args.limit):
-            print(f"{gap.count:>5}  {gap.last_asked:%Y-%m-%d}  {gap.text}")
-        return 0
-    return await _stats(args, services)
+    return 0
+
+
+async def _export(args: argparse.Namespace, services: LayerServices) -> int:
+    text = await services.moderation.export(args.guild)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _import(args: argparse.Namespace, services: LayerServices) -> int:
+    text = sys.stdin.read() if args.file == "-" else read_text(args.file)
+    result = await services.moderation.import_yaml(args.guild, text)
+    print(f"imported: {import_counts(result)}")
+    return 0
+
+
+async def _gaps(args: argparse.Namespace, services: LayerServices) -> int:
+    for gap in await services.insights.gaps(args.guild, args.days, args.limit):
+        print(f"{gap.count:>5}  {gap.last_asked:%Y-%m-%d}  {gap.text}")
+    return 0
 
 
 async def _show(args: argparse.Namespace, services: LayerServices) -> int:
@@ -237,3 +236,25 @@ async def _stats(args: argparse.Namespace, services: LayerServices) -> int:
         title = vote.title or "(gone)"
         print(f"{vote.helpful:>4} / {vote.not_helpful:<4} {vote.entry_id}  {title}")
     return 0
+
+
+Write = Callable[[ModerationService, argparse.Namespace], Awaitable[Change]]
+Report = Callable[[argparse.Namespace, LayerServices], Awaitable[int]]
+CHANGES: dict[str, Write] = {
+    "add": lambda moderation, args: moderation.add(args.guild, _fields(args)),
+    "edit": lambda moderation, args: moderation.edit(args.guild, args.id, _fields(args)),
+    "alias": lambda moderation, args: moderation.alias(args.guild, args.id, args.phrase),
+    "unalias": lambda moderation, args: moderation.unalias(args.guild, args.id, args.phrase),
+    "hide": lambda moderation, args: moderation.hide(args.guild, args.id),
+    "unhide": lambda moderation, args: moderation.unhide(args.guild, args.id),
+    "remove": lambda moderation, args: moderation.remove(args.guild, args.id),
+    "revert": lambda moderation, args: moderation.revert(args.guild, args.id, args.revision),
+}
+REPORTS: dict[str, Report] = {
+    "show": _show,
+    "history": _history,
+    "export": _export,
+    "import": _import,
+    "gaps": _gaps,
+    "stats": _stats,
+}

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, case, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.answers.ask import NO_GUILD
 from bot.answers.serving import KnowledgeService
-from bot.db.models import AnswerVote, TopicStat, UnansweredDaily, utcnow
+from bot.db.models import NO_GUILD, AnswerVote, TopicStat, UnansweredDaily, utcnow
+from bot.db.unit import Sessions, reader
 from bot.knowledge.layerstore import as_utc
 from bot.matching.engine import Outcome
 
@@ -51,7 +50,7 @@ class GuildStats:
 class InsightsService:
     """Read-only reports over unanswered_daily, topic_stats and answer_votes."""
 
-    def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker) -> None:
+    def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
 
@@ -68,7 +67,7 @@ class InsightsService:
         first_day = (utcnow() - dt.timedelta(days=days)).date()
         asked = func.sum(UnansweredDaily.count).label("asked")
         last = func.max(UnansweredDaily.last_asked).label("last")
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             rows = await session.execute(
                 select(UnansweredDaily.text, asked, last)
                 .where(
@@ -96,7 +95,7 @@ class InsightsService:
 
         helpful = func.sum(case((AnswerVote.helpful, 1), else_=0)).cast(Integer)
         total = func.count()
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             topics = await session.execute(
                 select(TopicStat.entry_id, TopicStat.asked, TopicStat.last_asked)
                 .where(TopicStat.guild_id == guild)

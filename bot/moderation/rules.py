@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import (
@@ -27,6 +27,7 @@ from bot.knowledge.yamlsource import DataFileError, ValidationIssue
 from bot.moderation.layerfile import LayerFile
 
 LIST_FIELDS = ("keywords", "related", "sources")
+RowT = TypeVar("RowT", bound=LayerRow | None)  # a plan's new row, or None for no row
 
 
 class KnowledgeEditError(DataFileError):
@@ -116,7 +117,7 @@ def _validated(ctx: EditContext, data: Mapping[str, Any]) -> Entry:
     return entry
 
 
-def _checked(ctx: EditContext, row: LayerRow | None) -> LayerRow | None:
+def _checked(ctx: EditContext, row: RowT) -> RowT:
     issues = check_row(ctx, row)
     if issues:
         raise KnowledgeEditError(issues)
@@ -134,7 +135,7 @@ def plan_add(ctx: EditContext, fields: Mapping[str, Any]) -> LayerRow:
     data = {"category": DEFAULT_CATEGORY, **clean_fields(fields), "id": ctx.entry_id}
     entry = _validated(ctx, data)
     row = LayerRow(ctx.entry_id, entry.to_data())
-    return _checked(ctx, row)  # type: ignore[return-value]
+    return _checked(ctx, row)
 
 
 def plan_edit(ctx: EditContext, fields: Mapping[str, Any]) -> LayerRow | None:
@@ -166,7 +167,7 @@ def plan_alias(ctx: EditContext, phrase: str) -> LayerRow:
     if len(questions) >= MAX_QUESTIONS:
         raise ctx.fail(f"it already has {MAX_QUESTIONS} questions, the limit", "alias")
     new = LayerRow(ctx.entry_id, row.data, (*row.aliases, phrase), row.hidden)
-    return _checked(ctx, new)  # type: ignore[return-value]
+    return _checked(ctx, new)
 
 
 def plan_unalias(ctx: EditContext, phrase: str) -> LayerRow | None:
@@ -184,7 +185,7 @@ def plan_hide(ctx: EditContext) -> LayerRow:
     row = ctx.current
     if row.hidden:
         raise ctx.fail("already hidden")
-    return _checked(ctx, LayerRow(ctx.entry_id, row.data, row.aliases, True))  # type: ignore[return-value]
+    return _checked(ctx, LayerRow(ctx.entry_id, row.data, row.aliases, True))
 
 
 def plan_unhide(ctx: EditContext) -> LayerRow | None:

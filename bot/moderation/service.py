@@ -12,12 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.answers.serving import KnowledgeService
-from bot.db.models import GuildEntry
+from bot.db.unit import Sessions, reader, writer
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import (
     LayerComposer,
@@ -38,6 +37,7 @@ from bot.knowledge.layerstore import (
     read_revisions,
     read_row,
     read_rows,
+    related_to,
     save_row,
     save_rows,
     text_ids,
@@ -112,7 +112,7 @@ class _Unchanged(Exception):
 class ModerationService:
     """add / edit / alias / hide / unhide / remove / show / history / revert / export / import."""
 
-    def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker) -> None:
+    def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
 
@@ -171,7 +171,7 @@ class ModerationService:
         """Return the entry to how it was just before `revision_id` (undoing it and any later
         change to that entry). The revert is itself a new revision."""
         entry_id = normalize_id(entry_id)
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             revision = await read_revision(session, guild_id, revision_id)
         if revision is None or revision.entry_id != entry_id:
             issue = ValidationIssue(
@@ -201,7 +201,7 @@ class ModerationService:
     async def _import(
         self, guild_id: int, parsed: LayerFile, base: KnowledgeBase, author_id: int | None
     ) -> ImportResult:
-        async with self.sessions.begin() as session:
+        async with writer(self.sessions) as session:
             await bump_version(session, guild_id)
             wanted = {entry.id for entry, _ in parsed.entries} | {i for i, _ in parsed.hidden}
             current = await read_rows(session, guild_id, wanted)
@@ -238,7 +238,7 @@ class ModerationService:
         base = self.knowledge.base
         bundled = base.get(entry_id)
         try:
-            async with self.sessions.begin() as session:
+            async with writer(self.sessions) as session:
                 await bump_version(session, guild_id)  # first: the server's write lock
                 row = await read_row(session, guild_id, entry_id)
                 known = frozenset(base.ids()) | await text_ids(session, guild_id)
@@ -266,7 +266,7 @@ class ModerationService:
     async def show(self, guild_id: int, entry_id: str) -> EntryState:
         """The raw fields of one entry in this server (hidden ones too)."""
         entry_id = normalize_id(entry_id)
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             row = await read_row(session, guild_id, entry_id)
         bundled = self.knowledge.base.get(entry_id)
         data = text_data(row, bundled)
@@ -288,18 +288,14 @@ class ModerationService:
         self, guild_id: int, entry_id: str | None = None, limit: int = 20
     ) -> list[Revision]:
         """Revisions, newest first: of one entry, or of the whole server."""
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             return await read_revisions(
                 session, guild_id, normalize_id(entry_id) if entry_id else None, limit
             )
 
-    def describe(self, revision: Revision) -> str:
-        """A one-line summary of what a revision changed (for /kb history)."""
-        return describe_revision(revision, self.knowledge.base.get(revision.entry_id))
-
     async def layer(self, guild_id: int) -> LayerComposer:
         """The server's whole layer, read now (not from the answer cache)."""
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             rows = await read_rows(session, guild_id)
         return LayerComposer(self.knowledge.base, rows.values())
 
@@ -307,78 +303,11 @@ class ModerationService:
         """The layer as YAML in the knowledge/*.yaml format (import takes it back)."""
         return export_layer(guild_id, await self.layer(guild_id))
 
-    async def suggest_ids(
-        self, guild_id: int | None, current: str, scope: str = "visible", limit: int = 25
-    ) -> list[tuple[str, str]]:
-        """(id, title) choices for autocomplete, from the answer cache (at most one cheap
-        version check per kb_sync_seconds, like a question).
-
-        scope: "visible" entries members see, "hidden" ones, "server" ones this server added,
-        "any" (visible and hidden).
-        """
-        view = await self.knowledge.view_for(guild_id)
-        layer = view.layer if view is not None else LayerComposer(self.knowledge.base)
-        visible = view.knowledge if view is not None else self.knowledge.base
-        if scope == "hidden":
-            ids = layer.hidden_ids()
-        elif scope == "server":
-            ids = layer.server_ids()
-        elif scope == "any":
-            ids = [*visible.ids(), *layer.hidden_ids()]
-        else:
-            ids = visible.ids()
-        needle = current.strip().casefold()
-        scored: list[tuple[int, str, str]] = []
-        for entry_id in dict.fromkeys(ids):
-            entry = layer.entry(entry_id)
-            title = entry.title if entry is not None else entry_id
-            if needle in entry_id or needle in title.casefold():
-                rank = 0 if entry_id.startswith(needle) else 1
-                scored.append((rank, entry_id, title))
-        scored.sort()
-        return [(entry_id, title) for _, entry_id, title in scored[:limit]]
-
 
 async def _refuse_if_referenced(session: AsyncSession, ctx: EditContext) -> None:
     """An entry other server entries point at (`related`) cannot disappear."""
-    needle = f'%"{ctx.entry_id}"%'  # ids are kebab-case: no LIKE wildcards in them
-    result = await session.execute(
-        select(GuildEntry.entry_id, GuildEntry.data).where(
-            GuildEntry.guild_id == ctx.guild_id,
-            GuildEntry.entry_id != ctx.entry_id,
-            cast(GuildEntry.data, String).like(needle),
-        )
-    )
-    users = sorted(
-        entry_id
-        for entry_id, data in result
-        if isinstance(data, dict) and ctx.entry_id in (data.get("related") or [])
-    )
+    users = await related_to(session, ctx.guild_id, ctx.entry_id)
     if users:
         raise ctx.fail(
             f"still listed in `related` of {', '.join(users)}; edit those first", "related"
         )
-
-
-def describe_revision(revision: Revision, bundled: Entry | None) -> str:
-    """What a revision changed, in a few words: 'answer, title changed; + question "x"'."""
-    before = text_data(revision.before, bundled)
-    after = text_data(revision.after, bundled)
-    parts: list[str] = []
-    if before is None and after is not None:
-        parts.append("created")
-    elif after is None and before is not None:
-        parts.append("deleted")
-    elif before is not None and after is not None:
-        fields = sorted(
-            key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
-        )
-        if fields:
-            parts.append(f"{', '.join(fields)} changed")
-    old = revision.before or LayerRow(revision.entry_id)
-    new = revision.after or LayerRow(revision.entry_id)
-    parts += [f'+ question "{alias}"' for alias in new.aliases if alias not in old.aliases]
-    parts += [f'- question "{alias}"' for alias in old.aliases if alias not in new.aliases]
-    if old.hidden != new.hidden:
-        parts.append("hidden" if new.hidden else "shown again")
-    return "; ".join(parts) or "no visible change"

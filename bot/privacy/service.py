@@ -15,7 +15,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from bot.db.models import AnswerVote, KnowledgeRevision, RoadmapProgress, User, utcnow
+from bot.db.models import AnswerVote, Base, KnowledgeRevision, RoadmapProgress, User, utcnow
+from bot.db.unit import Sessions, reader, writer
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,28 @@ PERSONAL_DATA: tuple[PersonalColumn, ...] = (
 )
 
 
+class PrivacyService:
+    """/mydata and `careerbot mydata`: one member's data, exported or deleted."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about the user, in every table that holds a user id."""
+        async with reader(self.sessions) as session:
+            return await export_user(session, user_id)
+
+    async def delete_user(self, user_id: int) -> dict[str, int]:
+        """Delete all of it in one transaction (knowledge revisions keep, without the author)."""
+        async with writer(self.sessions) as session:
+            return await delete_user(session, user_id)
+
+
 async def export_user(session: AsyncSession, user_id: int) -> dict[str, Any]:
     """{"user_id", "exported_at", <table>: [rows...]} with every column of every matching row."""
     data: dict[str, Any] = {"user_id": user_id, "exported_at": utcnow().isoformat()}
     for personal in PERSONAL_DATA:
-        table = personal.model.__table__
+        table = Base.metadata.tables[personal.table]
         query = (
             select(table)
             .where(table.c[personal.column] == user_id)
@@ -58,7 +76,7 @@ async def delete_user(session: AsyncSession, user_id: int) -> dict[str, int]:
     """Delete (or anonymize) every row; returns rows affected per table. Run in a transaction."""
     counts: dict[str, int] = {}
     for personal in PERSONAL_DATA:
-        table = personal.model.__table__
+        table = Base.metadata.tables[personal.table]
         condition = table.c[personal.column] == user_id
         statement = (
             delete(table).where(condition)

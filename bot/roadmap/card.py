@@ -13,7 +13,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.roadmap.progress import MARKS, StepView, TrackView
 
-EMBED_DESCRIPTION_LIMIT = 4096  # Discord: embed description
 LEGEND = " · ".join(
     f"{MARKS[status]} {label}"
     for status, label in (
@@ -40,8 +39,11 @@ FILL = (88, 101, 242)
 COMPLETE = (59, 165, 93)
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -106,11 +108,11 @@ def _bar(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], percent: int
         draw.rounded_rectangle((left, top, end, bottom), radius=radius, fill=colour)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font: object, width: int) -> str:
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
     """`text`, cut with an ellipsis so it fits `width` pixels."""
-    if draw.textlength(text, font=font) <= width:  # type: ignore[arg-type]
+    if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:  # type: ignore[arg-type]
+    while text and draw.textlength(text + "…", font=font) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 
@@ -131,9 +133,9 @@ def text_card(
     *,
     markdown: bool = False,
     ids: bool = False,
-    limit: int = EMBED_DESCRIPTION_LIMIT,
+    limit: int | None = None,
 ) -> str:
-    """The text progress card, at most `limit` characters.
+    """The text progress card, at most `limit` characters (a Discord embed has 4,096).
 
     Drops the item lines when the full card is too long, then cuts as a last resort.
     `markdown` bolds titles for Discord; `ids` adds item ids so terminal users can type them.
@@ -142,7 +144,7 @@ def text_card(
     full = "\n".join(
         [header, *(_step(s, n, markdown, ids, True) for n, s in enumerate(view.steps, 1)), LEGEND]
     )
-    if len(full) <= limit:
+    if limit is None or len(full) <= limit:
         return full
     compact = "\n".join(
         [header, *(_step(s, n, markdown, ids, False) for n, s in enumerate(view.steps, 1))]

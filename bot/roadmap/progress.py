@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.models import Entry
 from bot.roadmap.tracks import Item, Step, Track
 
 Status = Literal["todo", "doing", "done", "skipped"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 OPEN: frozenset[str] = frozenset({"todo", "doing"})
+CLOSED: frozenset[str] = frozenset({"doing", "done", "skipped"})  # what undo is usually about
 MARKS: dict[str, str] = {"todo": "○", "doing": "◐", "done": "✓", "skipped": "⊘"}
 
 Row = tuple[str, str, dt.datetime | None]  # (item_id, status, updated_at) as stored
@@ -55,6 +58,11 @@ class TrackView:
     percent: int
     hidden: int  # stored rows for items no longer in the track (kept, not shown)
 
+    @property
+    def marked(self) -> int:
+        """Items with any status but to do (what a reset would clear)."""
+        return sum(view.status != "todo" for step in self.steps for view in step.items)
+
     def item(self, item_id: str) -> ItemView | None:
         for step in self.steps:
             for view in step.items:
@@ -72,6 +80,32 @@ class TrackView:
         return None
 
 
+@dataclass(frozen=True)
+class NextItem:
+    """The next open item of a track and the knowledge entries that help with it."""
+
+    track: Track
+    step: Step
+    item: Item
+    status: Status
+    entries: tuple[Entry, ...]
+
+
+def next_item(view: TrackView, knowledge: KnowledgeBase | None) -> NextItem | None:
+    """The item in progress, else the first one to do, with the entries that teach it as
+    `knowledge` has them (a server's, or the bundled one); None when the track is finished."""
+    found = view.next_open()
+    if found is None:
+        return None
+    step_view, item_view = found
+    entries = tuple(
+        entry
+        for entry_id in item_view.item.learn
+        if knowledge is not None and (entry := knowledge.get(entry_id)) is not None
+    )
+    return NextItem(view.track, step_view.step, item_view.item, item_view.status, entries)
+
+
 def percent(done: int, counted: int) -> int:
     """Whole percent, rounded down so 100 means everything counted is done.
 
@@ -85,7 +119,7 @@ def build_view(track: Track, rows: Iterable[Row]) -> TrackView:
     stored: dict[str, tuple[Status, dt.datetime | None]] = {}
     for item_id, status, changed_at in rows:
         if status in STATUSES:
-            stored[item_id] = (status, as_utc(changed_at))  # type: ignore[assignment]
+            stored[item_id] = (status, as_utc(changed_at))
     shown_ids: set[str] = set()
     steps: list[StepView] = []
     for step in track.steps:

@@ -7,28 +7,31 @@ as DatabaseUnavailable with a one-line reason.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.answers.serving import KnowledgeService
-from bot.db.engine import DatabaseUnavailable, describe_failure
 from bot.db.models import RoadmapProgress, User, utcnow
+from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
-from bot.knowledge.models import Entry
-from bot.privacy import service as privacy
-from bot.roadmap.progress import OPEN, STATUSES, Row, Status, TrackView, build_view
-from bot.roadmap.search import MAX_CHOICES, ItemChoice, Resolution, rank, resolve
-from bot.roadmap.tracks import Item, Step, Track, TrackSet
+from bot.knowledge.base import KnowledgeBase
+from bot.privacy.service import PrivacyService
+from bot.ranking import normalize_key, pick
+from bot.roadmap import progress
+from bot.roadmap.progress import CLOSED, OPEN, STATUSES, NextItem, Row, TrackView, build_view
+from bot.roadmap.search import (
+    SURE_GAP,
+    ItemChoice,
+    Resolution,
+    rank,
+    rank_tracks,
+    resolve,
+)
+from bot.roadmap.tracks import Item, Track, TrackSet
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +43,30 @@ class RoadmapError(ValueError):
 
 
 @dataclass(frozen=True)
-class NextItem:
-    """The next open item of a track and the knowledge entries that help with it."""
+class Candidates:
+    """Nothing changed: the closest items to choose from ("which one did you mean"); none
+    when nothing matched."""
 
-    track: Track
-    step: Step
-    item: Item
-    status: Status
-    entries: tuple[Entry, ...]
+    candidates: tuple[ItemChoice, ...]
+
+
+@dataclass(frozen=True)
+class AlreadySet:
+    """Nothing changed: the item had that status already. `view` is its track's."""
+
+    choice: ItemChoice
+    view: TrackView
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The item has its new status; `view` is its track's after the change."""
+
+    choice: ItemChoice
+    view: TrackView
+
+
+Marking = Candidates | AlreadySet | Changed
 
 
 class RoadmapService:
@@ -56,22 +75,12 @@ class RoadmapService:
     def __init__(
         self,
         tracks: TrackSet,
-        sessions: async_sessionmaker,
+        sessions: Sessions,
         knowledge: KnowledgeService | None = None,
     ) -> None:
         self._tracks = tracks
         self.sessions = sessions
         self.knowledge = knowledge
-        # SQLite runs one writer at a time anyway. Queueing writers here rather than in
-        # SQLite's busy handler (which sleeps with back-off while holding a pooled connection)
-        # keeps bursts fair and leaves connections to readers: in benchmarks/progress_bench.py
-        # with 32 concurrent members, write p99 fell from ~2 s to ~0.2 s. Other processes
-        # still wait in the busy handler.
-        bind = sessions.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
-            asyncio.Lock() if sqlite else contextlib.nullcontext()
-        )
 
     # --- tracks -----------------------------------------------------------------------------
 
@@ -88,16 +97,12 @@ class RoadmapService:
         return track
 
     def find_track(self, text: str) -> Track | None:
-        """A track by id or (fuzzy) title, for what a member typed."""
-        text = text.strip().lower()
-        exact = self._tracks.get(text.replace(" ", "-"))
-        if exact is not None or not text:
+        """A track by id, or by title with typos allowed, for what a member typed."""
+        exact = self._tracks.get(normalize_key(text))
+        if exact is not None or not text.strip():
             return exact
-        names = {track.id: f"{track.id} {track.title}" for track in self._tracks}
-        best = process.extractOne(text, names, scorer=fuzz.WRatio, processor=utils.default_process)
-        if best is None or best[1] < TRACK_MATCH_SCORE:
-            return None
-        return self._tracks.get(best[2])
+        found = pick(rank_tracks(self._tracks, text), TRACK_MATCH_SCORE, SURE_GAP)
+        return found.item if found is not None else None
 
     def install(self, tracks: TrackSet) -> None:
         """Serve these tracks from now on (bot.services.Services.reload_content validates them
@@ -121,7 +126,7 @@ class RoadmapService:
         if item is None:
             raise RoadmapError(f"{track.title} has no item {item_id!r}.")
         now = utcnow()
-        async with self._transaction() as session:
+        async with writer(self.sessions) as session:
             await upsert(session, User, {"id": user_id, "created_at": now}, ("id",))
             await upsert(
                 session,
@@ -139,6 +144,22 @@ class RoadmapService:
             )
         return item
 
+    async def mark(self, user_id: int, typed: str, status: str, *, exact: bool = False) -> Marking:
+        """Set the status of the item the member meant by `typed` ('track:item', an id or
+        title words), unless it is ambiguous or already has it. `exact`: ids only, for a
+        button that stored them (a click must never mark a merely similar item)."""
+        views = await self.overview(user_id)
+        wanted = CLOSED if status == "todo" else OPEN  # undo is about items marked before
+        resolution = resolve(views, typed, wanted=wanted, exact=exact)
+        choice = resolution.choice
+        if choice is None:
+            return Candidates(resolution.candidates)
+        if choice.status == status:
+            view = next(view for view in views if view.track.id == choice.track.id)
+            return AlreadySet(choice, view)
+        await self.set_status(user_id, choice.track.id, choice.item.id, status)
+        return Changed(choice, await self.view(user_id, choice.track.id))
+
     async def undo(self, user_id: int, track_id: str, item_id: str) -> Item:
         """Back to todo, stored as a `todo` row rather than deleting the row.
 
@@ -150,7 +171,7 @@ class RoadmapService:
     async def reset(self, user_id: int, track_id: str) -> int:
         """Clear the member's whole track, hidden rows of removed items included; rows deleted."""
         track = self.track(track_id)
-        async with self._transaction() as session:
+        async with writer(self.sessions) as session:
             result = await session.execute(
                 delete(RoadmapProgress).where(
                     RoadmapProgress.user_id == user_id, RoadmapProgress.track_id == track.id
@@ -179,7 +200,7 @@ class RoadmapService:
             .group_by(RoadmapProgress.track_id)
             .order_by(func.max(RoadmapProgress.updated_at).desc())
         )
-        async with self._session() as session:
+        async with reader(self.sessions) as session:
             recent = list(await session.scalars(query))
         for track_id in recent:
             track = self._tracks.get(track_id)
@@ -189,20 +210,14 @@ class RoadmapService:
             raise RoadmapError("No roadmap tracks are installed.")
         return self._tracks.tracks[0]
 
-    async def next_item(self, user_id: int, track_id: str) -> NextItem | None:
-        """The item in progress, else the first one to do; None when the track is finished."""
-        view = await self.view(user_id, track_id)
-        found = view.next_open()
-        if found is None:
-            return None
-        step_view, item_view = found
-        base = self.knowledge.base if self.knowledge else None
-        entries = tuple(
-            entry
-            for entry_id in item_view.item.learn
-            if base is not None and (entry := base.get(entry_id)) is not None
-        )
-        return NextItem(view.track, step_view.step, item_view.item, item_view.status, entries)
+    async def next_item(
+        self, user_id: int, track_id: str, knowledge: KnowledgeBase | None = None
+    ) -> NextItem | None:
+        """What to do next on the track, taught by `knowledge` (a server's; by default the
+        bundled one); None when the track is finished."""
+        if knowledge is None and self.knowledge is not None:
+            knowledge = self.knowledge.base
+        return progress.next_item(await self.view(user_id, track_id), knowledge)
 
     async def search(
         self,
@@ -211,7 +226,7 @@ class RoadmapService:
         track_id: str | None = None,
         *,
         wanted: Collection[str] = OPEN,
-        limit: int = MAX_CHOICES,
+        limit: int | None = None,
     ) -> list[ItemChoice]:
         """Autocomplete: items with their status, most relevant first (one SQL query).
 
@@ -227,22 +242,20 @@ class RoadmapService:
         track_id: str | None = None,
         *,
         wanted: Collection[str] = OPEN,
+        exact: bool = False,
     ) -> Resolution:
-        """What the member meant by `text` ('track:item', an id or a title), or candidates."""
+        """What the member meant by `text` ('track:item', an id or a title), or candidates;
+        `exact` takes ids only (see search.resolve)."""
         views = [await self.view(user_id, track_id)] if track_id else await self.overview(user_id)
-        return resolve(views, text, wanted=wanted)
+        return resolve(views, text, wanted=wanted, exact=exact)
 
-    # --- privacy ----------------------------------------------------------------------------
+    # --- privacy: only until bot/cli.py calls PrivacyService (issue 8) -----------------------
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about the user, in every table that holds a user id."""
-        async with self._session() as session:
-            return await privacy.export_user(session, user_id)
+        return await PrivacyService(self.sessions).export_user(user_id)
 
     async def delete_user(self, user_id: int) -> dict[str, int]:
-        """Delete all of it in one transaction (knowledge revisions keep, without the author)."""
-        async with self._transaction() as session:
-            return await privacy.delete_user(session, user_id)
+        return await PrivacyService(self.sessions).delete_user(user_id)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -256,28 +269,7 @@ class RoadmapService:
         if track_id is not None:
             query = query.where(RoadmapProgress.track_id == track_id)
         grouped: dict[str, list[Row]] = {}
-        async with self._session() as session:
+        async with reader(self.sessions) as session:
             for row_track, item_id, status, updated_at in await session.execute(query):
                 grouped.setdefault(row_track, []).append((item_id, status, updated_at))
         return grouped
-
-    @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self.sessions() as session:
-                yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise DatabaseUnavailable(describe_failure(self._url, exc)) from None
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self._write_lock, self.sessions.begin() as session:
-                yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise DatabaseUnavailable(describe_failure(self._url, exc)) from None
-
-    @property
-    def _url(self) -> str:
-        bind = self.sessions.kw.get("bind")
-        return str(bind.url) if bind is not None else "(unknown)"

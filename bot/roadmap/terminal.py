@@ -12,9 +12,19 @@ from typing import TYPE_CHECKING, Protocol
 from bot.answers.text import plain
 from bot.db.engine import DatabaseUnavailable
 from bot.roadmap.card import text_card
-from bot.roadmap.progress import MARKS, OPEN, TrackView
+from bot.roadmap.progress import MARKS
 from bot.roadmap.search import ItemChoice
-from bot.roadmap.service import RoadmapError, RoadmapService
+from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError, RoadmapService
+from bot.roadmap.text import (
+    SET_COMMANDS,
+    already_text,
+    cleared_text,
+    finished_text,
+    items_marked,
+    next_up_text,
+    now_text,
+    progress_line,
+)
 from bot.roadmap.tracks import Track
 
 if TYPE_CHECKING:
@@ -29,9 +39,6 @@ USAGE = """Your roadmap progress:
   /roadmap reset TRACK          clear a track (asks to confirm)
 ITEM is an item id from /roadmap view, TRACK:ITEM, or words from its title."""
 
-SET_COMMANDS = {"done": "done", "doing": "doing", "skip": "skipped", "undo": "todo"}
-CLOSED = frozenset({"doing", "done", "skipped"})  # what undo is usually about
-STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "skipped": "skipped"}
 NO_DATABASE = "I can't reach the database right now, so I can't load or save progress. ({})"
 
 
@@ -92,7 +99,7 @@ class RoadmapCommands:
             return "No roadmap tracks are installed."
         lines = ["Roadmap tracks (/roadmap view TRACK):"]
         for view in views:
-            lines.append(f"  {view.track.id}: {view.track.title} — {_progress(view)}")
+            lines.append(f"  {view.track.id}: {view.track.title} — {progress_line(view)}")
             lines.append(f"      {view.track.description}")
         return "\n".join(lines)
 
@@ -105,7 +112,7 @@ class RoadmapCommands:
         track = await self._track(text)
         found = await self.roadmaps.next_item(self.host.user_id, track.id)
         if found is None:
-            return f"Every item of {track.title} is done or skipped. Well done!"
+            return finished_text(track.title)
         lines = [
             f"Next in {track.title} ({found.step.title}):",
             f"  {MARKS[found.status]} {found.item.title}",
@@ -127,14 +134,13 @@ class RoadmapCommands:
         track = self._named_track(name)
         if not confirmed:
             view = await self.roadmaps.view(self.host.user_id, track.id)
-            marked = sum(item.status != "todo" for step in view.steps for item in step.items)
             return (
                 f"This clears all your progress on {track.title} "
-                f"({marked} item{'' if marked == 1 else 's'} marked). "
+                f"({items_marked(view.marked)} marked). "
                 f"To confirm, type: /roadmap reset {track.id} yes"
             )
         await self.roadmaps.reset(self.host.user_id, track.id)
-        return f"Cleared your progress on {track.title}."
+        return cleared_text(track.title)
 
     async def _set(self, command: str, text: str) -> str:
         status = SET_COMMANDS[command]
@@ -142,21 +148,17 @@ class RoadmapCommands:
             return (
                 f"Which item? e.g. /roadmap {command} linear-algebra-course (ids: /roadmap view)."
             )
-        wanted = CLOSED if command == "undo" else OPEN
-        resolution = await self.roadmaps.resolve(self.host.user_id, text, wanted=wanted)
-        choice = resolution.choice
-        if choice is None:
-            return self._not_sure(command, text, resolution.candidates)
-        title = f"{choice.item.title!r} ({choice.track.title})"
-        if choice.status == status:
-            return f"{title} is already {STATUS_WORDS[status]}."
-        await self.roadmaps.set_status(self.host.user_id, choice.track.id, choice.item.id, status)
-        view = await self.roadmaps.view(self.host.user_id, choice.track.id)
-        reply = f"{MARKS[status]} {title} is now {STATUS_WORDS[status]}. {_progress(view)}."
-        upcoming = view.next_open()
-        if status == "done" and upcoming is not None:
-            reply += f"\nNext up: {upcoming[1].item.title} (/roadmap next {choice.track.id})"
-        return reply
+        match await self.roadmaps.mark(self.host.user_id, text, status):
+            case Candidates(candidates):
+                return self._not_sure(command, text, candidates)
+            case AlreadySet(choice):
+                return already_text(_title(choice), status) + "."
+            case Changed(choice, view):
+                reply = f"{now_text(_title(choice), status)} {progress_line(view)}."
+                upcoming = next_up_text(view, f"/roadmap next {choice.track.id}")
+                if status == "done" and upcoming is not None:
+                    reply += f"\n{upcoming}"
+                return reply
 
     async def _track(self, text: str) -> Track:
         if text:
@@ -189,5 +191,5 @@ class RoadmapCommands:
         return track
 
 
-def _progress(view: TrackView) -> str:
-    return f"{view.percent}% ({view.done} of {view.counted} done)"
+def _title(choice: ItemChoice) -> str:
+    return f"{choice.item.title!r} ({choice.track.title})"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from bot.db.models import GuildSettings, utcnow
+from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
 
 
@@ -24,7 +23,7 @@ CACHE_SECONDS = 5.0  # how stale another process's change (e.g. a new mod role) 
 class GuildSettingsService:
     """Reads and writes guild_settings, caching reads briefly (writes here refresh at once)."""
 
-    def __init__(self, sessions: async_sessionmaker, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(self, sessions: Sessions, ttl: float = CACHE_SECONDS) -> None:
         self.sessions = sessions
         self.ttl = ttl
         self._cache: dict[int, tuple[float, ServerSettings]] = {}
@@ -33,7 +32,7 @@ class GuildSettingsService:
         cached = self._cache.get(guild_id)
         if cached is not None and time.monotonic() - cached[0] < self.ttl:
             return cached[1]
-        async with self.sessions() as session:
+        async with reader(self.sessions) as session:
             row = await session.get(GuildSettings, guild_id)
         settings = ServerSettings(
             guild_id,
@@ -51,7 +50,7 @@ class GuildSettingsService:
 
     async def _set(self, guild_id: int, **values: int | None) -> ServerSettings:
         now = utcnow()
-        async with self.sessions.begin() as session:
+        async with writer(self.sessions) as session:
             await upsert(
                 session,
                 GuildSettings,

@@ -3,10 +3,16 @@ custom ids. No network, no database."""
 
 from __future__ import annotations
 
+import discord
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.answers.discord as answers_discord
+import bot.moderation.discord as moderation_discord
+import bot.privacy.discord as privacy_discord
+import bot.roadmap.discord as roadmap_discord
+import bot.settings.discord as settings_discord
 from bot.answers.discord.components import PageButton, PickButton, TopicsButton, VoteButton
 from bot.answers.discord.embeds import (
     PAGE_CHARS,
@@ -17,8 +23,10 @@ from bot.answers.discord.embeds import (
     topics_embed,
     topics_page_count,
 )
-from bot.answers.lookup import MAX_CHOICES, resolve, search
+from bot.answers.lookup import resolve, search
 from bot.answers.ratelimit import RateLimiter, wait_text
+from bot.discord.confirm import CancelButton
+from bot.discord.limits import CHOICES_MAX
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Entry
 from tests.discord.entries import long_entry
@@ -27,6 +35,20 @@ from tests.harness import limits
 
 def squash(text: str) -> str:
     return "".join(text.split())
+
+
+def test_every_persistent_button_is_registered_by_its_feature() -> None:
+    """Fails when a DynamicItem is not in its feature's DYNAMIC_ITEMS: its clicks would die
+    with the next restart."""
+
+    def subclasses(cls: type) -> set[type]:
+        return {sub for child in cls.__subclasses__() for sub in (child, *subclasses(child))}
+
+    features = (answers_discord, moderation_discord, privacy_discord, roadmap_discord)
+    registered = {item for feature in features for item in feature.DYNAMIC_ITEMS}
+    defined = {c for c in subclasses(discord.ui.DynamicItem) if c.__module__.startswith("bot.")}
+    assert defined == registered | {CancelButton}  # Cancel: shared, registered by the bot
+    assert settings_discord.DYNAMIC_ITEMS == ()
 
 
 @given(
@@ -108,15 +130,15 @@ def test_help_embed_fits_with_many_commands() -> None:
 def test_search_is_fuzzy_on_titles_and_ids(
     bundled_knowledge: KnowledgeBase, typed: str, expected: str
 ) -> None:
-    assert search(bundled_knowledge, typed)[0].id == expected
+    assert search(bundled_knowledge, typed, CHOICES_MAX)[0].id == expected
 
 
 def test_search_limits_and_empty_queries(bundled_knowledge: KnowledgeBase) -> None:
-    assert len(search(bundled_knowledge, "")) == MAX_CHOICES
-    assert len(search(bundled_knowledge, "e")) <= MAX_CHOICES
-    assert search(bundled_knowledge, "zzqxv") == []
+    assert len(search(bundled_knowledge, "", CHOICES_MAX)) == CHOICES_MAX
+    assert len(search(bundled_knowledge, "e", CHOICES_MAX)) <= CHOICES_MAX
+    assert search(bundled_knowledge, "zzqxv", CHOICES_MAX) == []
     salaries = bundled_knowledge.in_category("salaries")
-    assert {e.category for e in search(salaries, "salry")} == {"salaries"}
+    assert {e.category for e in search(salaries, "salry", CHOICES_MAX)} == {"salaries"}
 
 
 def test_resolve_takes_ids_and_exact_titles_only(bundled_knowledge: KnowledgeBase) -> None:

@@ -25,7 +25,7 @@ from bot.config import BUNDLED_KNOWLEDGE, Settings
 from bot.db.models import GuildEntry, KnowledgeRevision
 from bot.discord import common
 from bot.discord.app import CareerBot, create_bot
-from bot.discord.errors import SLOW_DATABASE
+from bot.discord.errors import APOLOGY, SLOW_DATABASE
 from bot.knowledge import load_knowledge
 from bot.knowledge.layers import Origin
 from bot.knowledge.models import MAX_QUESTIONS, Entry
@@ -288,6 +288,23 @@ async def test_add_form_by_a_moderator_answers_the_next_question_only_in_that_se
         revision = (await session.scalars(select(KnowledgeRevision))).one()
     assert [(r.guild_id, r.entry_id) for r in rows] == [(gid(a), "study-group")]
     assert (revision.author_id, revision.action) == (int(MIA["id"]), "add")
+
+
+async def test_a_form_that_fails_gets_the_apology_with_a_reference_like_a_click(
+    factory: Factory,
+    services: Services,
+    servers: tuple[Payload, Payload],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(services.moderation, "add", broken)
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        body = await add_by_form(h, STUDY)
+    assert body["content"].startswith(APOLOGY) and "secret" not in str(body)
+    assert re.search(r"error reference `[0-9a-f]{8}`", body["content"])
+    assert body["flags"] == EPHEMERAL
 
 
 async def test_server_owner_may_moderate_without_a_role(

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from bot.db.models import GuildEntry, KnowledgeRevision, KnowledgeVersion
 from bot.knowledge.layers import Origin
 from bot.matching.engine import Outcome
+from bot.moderation.lookup import suggest_ids
 from bot.moderation.rules import KnowledgeEditError
+from bot.moderation.text import describe_revision
 from bot.services import Services
 
 GUILD, OTHER = 1001, 2002
@@ -144,12 +146,12 @@ async def test_hide_and_unhide(services: Services) -> None:
     assert await answer_id(services, question, GUILD) != "data-scientist"
     assert "data-scientist" not in await services.knowledge.knowledge_for(GUILD)
     assert await answer_id(services, question, OTHER) == "data-scientist"
-    assert await services.moderation.suggest_ids(GUILD, "data-sci", "hidden") == [
+    assert await suggest_ids(services.knowledge, GUILD, "data-sci", "hidden") == [
         ("data-scientist", services.knowledge.base.get("data-scientist").title)
     ]
     assert all(
         choice[0] != "data-scientist"
-        for choice in await services.moderation.suggest_ids(GUILD, "data")
+        for choice in await suggest_ids(services.knowledge, GUILD, "data")
     )
     with pytest.raises(KnowledgeEditError, match="already hidden"):
         await services.moderation.hide(GUILD, "data-scientist")
@@ -171,12 +173,11 @@ async def test_remove_only_own_entries_and_not_while_referenced(services: Servic
             "related": ["study-group", "kaggle"],
         },
     )
-    suggested = await services.moderation.suggest_ids(GUILD, "STUDY", "server")
+    suggested = await suggest_ids(services.knowledge, GUILD, "STUDY", "server")
     assert suggested == [("study-group", STUDY["title"]), ("study-rules", "Study group rules")]
-    assert await services.moderation.suggest_ids(OTHER, "study", "server") == []
-    assert [c[0] for c in await services.moderation.suggest_ids(GUILD, "group rules")] == [
-        "study-rules"
-    ]
+    assert await suggest_ids(services.knowledge, OTHER, "study", "server") == []
+    found = await suggest_ids(services.knowledge, GUILD, "group rules")
+    assert [c[0] for c in found] == ["study-rules"]
     with pytest.raises(KnowledgeEditError, match="bundled entries cannot be removed"):
         await services.moderation.remove(GUILD, "kaggle")
     with pytest.raises(KnowledgeEditError, match="related` of study-rules"):
@@ -186,7 +187,7 @@ async def test_remove_only_own_entries_and_not_while_referenced(services: Servic
     await services.moderation.remove(GUILD, "study-rules")
     await services.moderation.remove(GUILD, "study-group")
     assert await answer_id(services, STUDY_QUESTION, GUILD) != "study-group"
-    assert await services.moderation.suggest_ids(GUILD, "study", "server") == []
+    assert await suggest_ids(services.knowledge, GUILD, "study", "server") == []
 
 
 async def test_history_and_revert(services: Services) -> None:
@@ -197,7 +198,7 @@ async def test_history_and_revert(services: Services) -> None:
     history = await moderation.history(GUILD, "study-group")
     assert [r.id for r in history] == [alias.revision_id, edit.revision_id, first.revision_id]
     assert [(r.action, r.author_id) for r in history] == [("alias", 13), ("edit", 12), ("add", 11)]
-    assert [moderation.describe(r) for r in history] == [
+    assert [describe_revision(r, services.knowledge.base) for r in history] == [
         '+ question "study meetup time"',
         "answer changed",
         "created",

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import run_cli
+from bot.db.engine import DatabaseUnavailable, create_engine, session_factory
 from bot.db.models import AnswerVote, Base, KnowledgeRevision, RoadmapProgress, User
-from bot.privacy.service import PERSONAL_DATA
+from bot.privacy.service import PERSONAL_DATA, PrivacyService
 from bot.services import Services
 
 ALICE, BOB = 1001, 1002
@@ -44,7 +45,7 @@ async def seed(services: Services) -> None:
 
 async def test_export_has_every_table_that_holds_the_user(services: Services) -> None:
     await seed(services)
-    data = await services.roadmaps.export_user(ALICE)
+    data = await PrivacyService(services.sessions).export_user(ALICE)
     json.dumps(data)  # JSON-ready as it is
     assert data["user_id"] == ALICE and data["exported_at"].endswith("+00:00")
     assert [row["id"] for row in data["users"]] == [ALICE]
@@ -65,9 +66,9 @@ async def test_delete_removes_everything_and_keeps_revisions_anonymous(
     services: Services,
 ) -> None:
     await seed(services)
-    counts = await services.roadmaps.delete_user(ALICE)
+    counts = await PrivacyService(services.sessions).delete_user(ALICE)
     assert counts == {"roadmap_progress": 2, "answer_votes": 1, "kb_revisions": 1, "users": 1}
-    empty = await services.roadmaps.export_user(ALICE)
+    empty = await PrivacyService(services.sessions).export_user(ALICE)
     assert all(empty[p.table] == [] for p in PERSONAL_DATA)
     async with services.sessions() as session:
         authors = sorted(
@@ -81,7 +82,22 @@ async def test_delete_removes_everything_and_keeps_revisions_anonymous(
         assert list(await session.scalars(select(RoadmapProgress.user_id))) == [BOB]
         assert list(await session.scalars(select(AnswerVote.user_id))) == [BOB]
     assert (await services.roadmaps.view(BOB, "portfolio")).done == 1
-    assert await services.roadmaps.delete_user(ALICE) == dict.fromkeys(counts, 0)
+    assert await PrivacyService(services.sessions).delete_user(ALICE) == dict.fromkeys(counts, 0)
+
+
+async def test_a_dead_database_is_one_clear_error(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+    privacy = PrivacyService(session_factory(engine))
+    try:
+        with pytest.raises(DatabaseUnavailable, match="cannot use database sqlite"):
+            await privacy.export_user(ALICE)
+        with pytest.raises(DatabaseUnavailable, match="unable to open database file"):
+            await privacy.delete_user(ALICE)
+    finally:
+        await engine.dispose()
+        # aiosqlite stops its worker thread after a failed connect without waiting;
+        # let it finish while this test's event loop is still open.
+        await asyncio.sleep(0.2)
 
 
 def test_every_column_holding_a_user_id_is_covered() -> None:

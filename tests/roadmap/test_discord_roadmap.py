@@ -31,7 +31,7 @@ from bot.discord.confirm import CANCELLED, NOT_YOURS
 from bot.discord.errors import DATABASE_DOWN
 from bot.privacy.discord.cog import DELETE_PROMPT, EXPORT_TEXT
 from bot.roadmap.card import card_size
-from bot.roadmap.discord.components import MarkDoneButton, locate
+from bot.roadmap.discord.components import MarkDoneButton
 from bot.roadmap.progress import MARKS
 from bot.services import Services
 from tests.harness import BotHarness, Exchange, limits, make_channel, make_guild, make_user, run_bot
@@ -443,10 +443,11 @@ async def test_mark_done_custom_ids_fit_discord_even_for_the_longest_ids(
         match = MarkDoneButton.__discord_ui_compiled_template__.fullmatch(button.custom_id)
         assert match and len(button.custom_id) <= 100
     assert (match["track"], match["item"]) == (None, "i" * 64)
-    found = await locate(services.roadmaps, uid(ALICE), None, "readme")
+    roadmaps = services.roadmaps
+    found = (await roadmaps.resolve(uid(ALICE), "readme", exact=True)).choice  # a bare item id
     assert found is not None and found.value == "portfolio:readme"
-    assert await locate(services.roadmaps, uid(ALICE), None, "deployed-project") is None  # 2 tracks
-    assert await locate(services.roadmaps, uid(ALICE), None, "mentr") is None  # exact ids only
+    assert (await roadmaps.resolve(uid(ALICE), "deployed-project", exact=True)).choice is None
+    assert (await roadmaps.resolve(uid(ALICE), "mentr", exact=True)).choice is None  # ids only
 
 
 # ---- reset ------------------------------------------------------------------------------------
@@ -585,7 +586,7 @@ async def test_database_down_gets_a_clear_message(
     factory: Factory, services: Services, tmp_path: Path
 ) -> None:
     broken = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}")
-    services.roadmaps.sessions = async_sessionmaker(broken)
+    services.roadmaps.sessions = services.sessions = async_sessionmaker(broken)  # /mydata: sessions
     try:
         async with run_bot(factory, user=ALICE) as h:
             for subcommand, options in (

@@ -7,10 +7,10 @@ import io
 from PIL import Image
 
 from bot.config import BUNDLED_KNOWLEDGE
+from bot.discord.limits import DESCRIPTION_MAX
 from bot.roadmap.card import (
     BACKGROUND,
     COMPLETE,
-    EMBED_DESCRIPTION_LIMIT,
     FILL,
     TRACK_BG,
     render_png,
@@ -95,7 +95,7 @@ def test_text_card_shows_steps_marks_and_percentages() -> None:
         ("supervised-learning", "doing", None),
         ("education-decision", "skipped", None),
     ]
-    card = text_card(ml_view(rows), ids=True)
+    card = text_card(ml_view(rows), ids=True, limit=DESCRIPTION_MAX)
     assert card.startswith("Become an ML engineer — 13% (5 of 38 done, 1 skipped)")
     assert "1. Foundations: maths and programming\n██████████ 100% (5/5)" in card
     assert "  ✓ Finish a linear algebra course" in card
@@ -103,7 +103,7 @@ def test_text_card_shows_steps_marks_and_percentages() -> None:
     assert "  ⊘ Decide whether a degree" in card
     assert "[linear-algebra-course]" in card
     assert "5. Further education (optional)" in card
-    assert len(card) <= EMBED_DESCRIPTION_LIMIT
+    assert len(card) <= DESCRIPTION_MAX
 
 
 def test_markdown_card_bolds_titles_and_escapes() -> None:
@@ -116,8 +116,8 @@ def test_markdown_card_bolds_titles_and_escapes() -> None:
 
 def test_text_card_always_fits_the_limit() -> None:
     view = build_view(huge_track(), [])
-    card = text_card(view, markdown=True, ids=True)
-    assert len(card) <= EMBED_DESCRIPTION_LIMIT
+    card = text_card(view, markdown=True, ids=True, limit=DESCRIPTION_MAX)
+    assert len(card) <= DESCRIPTION_MAX
     assert "Step 19" in card  # items dropped before steps are
     tiny = text_card(view, limit=300)
     assert len(tiny) <= 300 and tiny.endswith("…")

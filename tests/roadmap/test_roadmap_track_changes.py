@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db.models import RoadmapProgress
+from bot.privacy.service import PrivacyService
 from bot.roadmap.progress import TrackView, build_view
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import Track, TrackSet, load_tracks
@@ -93,7 +94,7 @@ async def test_removed_items_keep_progress_hidden_not_deleted(
     assert after.item("read-book") is None
     assert (after.done, after.total, after.percent, after.hidden) == (0, 2, 0, 1)
     assert await stored(services) == {"read-book": "done", "write-sql": "doing"}
-    exported = await roadmaps.export_user(USER)
+    exported = await PrivacyService(services.sessions).export_user(USER)
     assert {row["item_id"] for row in exported["roadmap_progress"]} == {"read-book", "write-sql"}
 
     update_yaml(roadmaps, tmp_path, V1)  # the item comes back: so does its progress

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.answers.discord.components import DYNAMIC_ITEMS, result_reply
+from bot.answers.discord import DYNAMIC_ITEMS
+from bot.answers.discord.components import result_reply
 from bot.answers.ratelimit import RateLimiter, wait_text
 from bot.answers.text import USAGE_HINT
+from bot.db.engine import DatabaseUnavailable
 from bot.discord.common import NO_PINGS, Reply, respond, say
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
@@ -125,7 +126,7 @@ class Ask(commands.Cog):
             return False
         try:
             config = await self.bot.services.guild_settings.get(message.guild.id)
-        except (SQLAlchemyError, OSError) as exc:  # mentions still work while the database is down
+        except DatabaseUnavailable as exc:  # mentions still work while the database is down
             log.warning("cannot read settings of server %s: %s", message.guild.id, exc)
             return False
         if config.ask_channel_id is None:

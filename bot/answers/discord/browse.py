@@ -7,7 +7,6 @@ memory (never the database) and ranks with lookup.search, which takes well under
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,17 +15,15 @@ from discord.app_commands import Choice
 from discord.ext import commands
 
 from bot.answers.discord.components import answer_reply, pick_view, topics_reply
-from bot.answers.discord.embeds import clip, not_found_embed, topic_listing
-from bot.answers.lookup import MAX_CHOICES, resolve, search
+from bot.answers.discord.embeds import not_found_embed, topic_listing
+from bot.answers.lookup import TOPIC_RULES, resolve, search
 from bot.discord.common import Reply, knowledge_in_memory, knowledge_now, respond, say, services_of
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
 from bot.knowledge.models import Entry
+from bot.ranking import Named, rank
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
-
-CHOICE_MAX = 100  # Discord's limit for a choice name (and value)
-Typed = app_commands.Range[str, 1, CHOICE_MAX]
-Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
 
 
 def choice_name(entry: Entry, with_category: bool) -> str:
@@ -38,20 +35,19 @@ def topic_completer(category: str | None) -> Completer:
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         knowledge = knowledge_in_memory(services_of(interaction), interaction.guild_id)
-        entries = search(topic_listing(knowledge, category), current, MAX_CHOICES)
+        entries = search(topic_listing(knowledge, category), current, CHOICES_MAX)
         return [Choice(name=choice_name(e, category is None), value=e.id) for e in entries]
 
     return complete
 
 
 async def complete_category(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    knowledge = knowledge_in_memory(services_of(interaction), interaction.guild_id)
-    typed = current.strip().lower()
+    categories = knowledge_in_memory(services_of(interaction), interaction.guild_id).categories()
+    found = rank(categories, current, lambda name: Named(name, (name,)), TOPIC_RULES)
     return [
-        Choice(name=f"{name} ({count} topics)", value=name)
-        for name, count in knowledge.categories().items()
-        if typed in name
-    ][:MAX_CHOICES]
+        Choice(name=f"{name} ({categories[name]} topics)", value=name)
+        for name in (choice.item for choice in found[:CHOICES_MAX])
+    ]
 
 
 class Browse(commands.Cog):

@@ -26,13 +26,12 @@ from bot.answers.discord.embeds import (
 from bot.answers.feedback import VoteChange, VoteResult
 from bot.answers.text import USAGE_HINT, smalltalk_reply
 from bot.discord.common import NO_PINGS, Reply, knowledge_now, respond, say, services_of
-from bot.discord.components import GuardedItem
+from bot.discord.components import GuardedItem, persistent_view
+from bot.discord.limits import BUTTON_LABEL_MAX, BUTTONS_MAX, ROW_MAX, Button, clip
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
 
-Button = discord.ui.Button[discord.ui.View]
-LABEL_MAX = 80  # Discord's button label limit
 ALL = "*"  # the topics list of every category
 GONE = "That topic is no longer available. Browse the current ones with `/topics`."
 VOTE_ID = r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)"
@@ -137,7 +136,7 @@ class PickButton(
         title = label or (entry if isinstance(entry, str) else entry.title)
         super().__init__(
             discord.ui.Button(
-                label=_label(title),
+                label=clip(title, BUTTON_LABEL_MAX),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"careerbot:pick:{asker_id}:{entry_id}",
             )
@@ -200,18 +199,6 @@ class TopicsButton(
         await interaction.response.edit_message(**reply.edit_kwargs())
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    VoteButton,
-    PageButton,
-    PickButton,
-    TopicsButton,
-)
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
-
-
 def _pager(page: int, pages: int, make: Any) -> list[discord.ui.Item[Any]]:
     """Previous / Next items; their custom ids differ because their target pages differ."""
     return [
@@ -253,26 +240,14 @@ def answer_reply(
 ) -> Reply:
     """An answer (one page of it) with paging and, unless `votes` is False, feedback buttons."""
     embed, items = answer_parts(entry, knowledge, page, votes=votes)
-    return Reply(embeds=[embed], view=view_of(items), ephemeral=ephemeral)
+    view = persistent_view(*items) if items else None
+    return Reply(embeds=[embed], view=view, ephemeral=ephemeral)
 
 
 def pick_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View | None:
     if not entries:
         return None
-    view = discord.ui.View(timeout=None)
-    for entry in entries[:25]:
-        view.add_item(PickButton(asker_id, entry))
-    return view
-
-
-def view_of(items: Sequence[discord.ui.Item[Any]]) -> discord.ui.View | None:
-    """A persistent view of these items; None when there are none."""
-    if not items:
-        return None
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
+    return persistent_view(*(PickButton(asker_id, entry) for entry in entries[:BUTTONS_MAX]))
 
 
 def turned_page(
@@ -305,7 +280,7 @@ def turned_page(
                 view.add_item(_KeptButton(child, number))
     kept_there = sum(1 for item in view.children if item.row == answer_row)
     for item in items:
-        if answer_row is not None and kept_there + len(items) <= 5:  # else: first free row
+        if answer_row is not None and kept_there + len(items) <= ROW_MAX:  # else: a free row
             item.row = answer_row
         view.add_item(item)
     return Reply(content=message.content or None, embeds=embeds, view=view)
@@ -350,11 +325,8 @@ def topics_reply(
 ) -> Reply:
     pages = topics_page_count(knowledge, category)
     page = min(max(page, 0), pages - 1)
-    view = None
-    if pages > 1:
-        view = discord.ui.View(timeout=None)
-        for item in _pager(page, pages, partial(TopicsButton, category)):
-            view.add_item(item)
+    pager = _pager(page, pages, partial(TopicsButton, category)) if pages > 1 else []
+    view = persistent_view(*pager) if pager else None
     return Reply(embeds=[topics_embed(knowledge, category, page)], view=view, ephemeral=ephemeral)
 
 

@@ -11,31 +11,15 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.answers.text import NO_MATCH_REPLY
+from bot.discord.limits import DESCRIPTION_MAX, FIELD_VALUE_MAX, FOOTER_MAX, TITLE_MAX, clip
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 
-# Discord's limits (developer documentation: Message, Embed)
-CONTENT_MAX = 2000
-TITLE_MAX = 256
-DESCRIPTION_MAX = 4096
-FIELDS_MAX = 25
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FOOTER_MAX = 2048
-EMBEDS_TOTAL_MAX = 6000  # title + description + fields + footer + author, all embeds together
-EMBEDS_PER_MESSAGE = 10
-
-# Our own, tighter choices
+# Our own choices, within Discord's limits (bot.discord.limits)
 PAGE_CHARS = 2000  # one screen of answer; leaves room for title, Related and footer in 6,000
 TOPICS_PER_PAGE = 15
 COLOUR = discord.Colour(0x2B8A3E)
-ELLIPSIS = "…"
 _SEPARATORS = ("\n\n", "\n", ". ", " ")
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` shortened to `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
 def split_text(text: str, limit: int = PAGE_CHARS) -> list[str]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import discord
 
 from bot.answers.discord.components import answer_reply
-from bot.answers.discord.embeds import clip
 from bot.discord.common import Reply, in_time, respond, say, services_of
-from bot.discord.components import GuardedItem
+from bot.discord.components import Guarded, GuardedForm, GuardedItem
+from bot.discord.limits import clip
 from bot.moderation.discord.text import rejected_embed
 from bot.moderation.permissions import member_may_moderate
 from bot.moderation.rules import KnowledgeEditError
@@ -100,8 +100,16 @@ async def saved(interaction: discord.Interaction, change: Change) -> None:
     await respond(interaction, reply)
 
 
-class ModeratorItem(GuardedItem):
-    """A button or form that only a knowledge moderator may use."""
+class ModeratorOnly(Guarded):
+    """Only a knowledge moderator may use it; anyone else is told so."""
 
     async def check(self, interaction: discord.Interaction) -> bool:
         return await ensure_moderator(interaction)
+
+
+class ModeratorItem(ModeratorOnly, GuardedItem):
+    """A button or select for knowledge moderators only."""
+
+
+class ModeratorForm(ModeratorOnly, GuardedForm):
+    """A form for knowledge moderators only (checked again on submit: roles change)."""

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.answers.discord.embeds import clip
-from bot.answers.lookup import MAX_CHOICES
-from bot.discord.common import NO_PINGS, Reply, respond, say, services_of
+from bot.discord.common import NO_PINGS, Reply, guild_of, respond, say, services_of
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, clip
 from bot.knowledge.models import MAX_ID, MAX_QUESTION
 from bot.knowledge.yamlsource import DataFileError
+from bot.moderation.discord import DYNAMIC_ITEMS
 from bot.moderation.discord.access import (
     begin,
     ensure_moderator,
@@ -31,8 +31,7 @@ from bot.moderation.discord.access import (
     reject,
     saved,
 )
-from bot.moderation.discord.forms import COG_NAME, Drafts, FormButton, open_entry_form
-from bot.moderation.discord.gaps import DYNAMIC_ITEMS as GAP_ITEMS
+from bot.moderation.discord.forms import COG_NAME, Drafts, open_entry_form
 from bot.moderation.discord.gaps import GAPS_MAX, gaps_view
 from bot.moderation.discord.text import (
     gap_key,
@@ -44,8 +43,11 @@ from bot.moderation.discord.text import (
     stats_embed,
 )
 from bot.moderation.insights import MAX_DAYS
+from bot.moderation.lookup import ID_RULES, Scope, suggest_ids
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change
+from bot.moderation.text import describe_revision
+from bot.ranking import Named, rank
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -53,8 +55,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 1_000_000
-CHOICE_MAX = 100  # Discord's limit for a choice name
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FormButton, *GAP_ITEMS)
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
 OTHER_PROCESSES = (
     "This reloaded only the bot process that runs this server's shard: restart the other "
@@ -62,18 +62,17 @@ OTHER_PROCESSES = (
 )
 EntryId = app_commands.Range[str, 1, MAX_ID]
 Phrase = app_commands.Range[str, 1, MAX_QUESTION]
-Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
 
 
-def id_completer(scope: str) -> Completer:
-    """Entry ids for moderators (scope as in ModerationService.suggest_ids); nothing for others,
+def id_completer(scope: Scope) -> Completer:
+    """Entry ids for moderators (scope as in moderation.lookup.suggest_ids); nothing for others,
     so hidden entries' names do not leak."""
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         if not await is_moderator(interaction):
             return []
-        found = await services_of(interaction).moderation.suggest_ids(
-            interaction.guild_id, current, scope, MAX_CHOICES
+        found = await suggest_ids(
+            services_of(interaction).knowledge, interaction.guild_id, current, scope, CHOICES_MAX
         )
         return [
             Choice(name=clip(f"{title} · {entry_id}", CHOICE_MAX), value=entry_id)
@@ -88,18 +87,19 @@ async def complete_revision(interaction: discord.Interaction, current: str) -> l
     entry_id = getattr(interaction.namespace, "id", None)
     if not entry_id or not await is_moderator(interaction):
         return []
-    moderation = services_of(interaction).moderation
-    revisions = await moderation.history(interaction.guild_id or 0, entry_id, MAX_CHOICES)
+    services = services_of(interaction)
+    revisions = await services.moderation.history(guild_of(interaction), entry_id, CHOICES_MAX)
+    found = rank(revisions, current, lambda rev: Named(str(rev.id), (str(rev.id),)), ID_RULES)
+    base = services.knowledge.base
     return [
         Choice(
             name=clip(
-                f"#{rev.id} {rev.created_at:%Y-%m-%d} {rev.action}: {moderation.describe(rev)}",
+                f"#{rev.id} {rev.created_at:%Y-%m-%d} {rev.action}: {describe_revision(rev, base)}",
                 CHOICE_MAX,
             ),
             value=rev.id,
         )
-        for rev in revisions
-        if str(rev.id).startswith(current.strip().lstrip("#"))
+        for rev in (choice.item for choice in found)
     ]
 
 
@@ -115,12 +115,6 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.drafts = Drafts()  # rejected forms' text, for "Fix and resubmit"
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons from before a restart work
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
     async def _save(self, interaction: discord.Interaction, write: Awaitable[Change]) -> None:
         """Await a write; show the result, or every problem when it was rejected."""
@@ -157,7 +151,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.alias(
-                    interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+                    guild_of(interaction), entry_id, phrase, interaction.user.id
                 ),
             )
 
@@ -172,7 +166,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.unalias(
-                    interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+                    guild_of(interaction), entry_id, phrase, interaction.user.id
                 ),
             )
 
@@ -185,7 +179,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.hide(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
@@ -198,7 +192,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.unhide(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
@@ -211,14 +205,15 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.remove(
-                    interaction.guild_id or 0, entry_id, interaction.user.id
+                    guild_of(interaction), entry_id, interaction.user.id
                 ),
             )
 
     @kb.command(name="revert", description="Undo a revision of an entry (and later ones)")
     @app_commands.rename(entry_id="id")
     @app_commands.describe(entry_id="The entry", revision="Its revision to undo (see /kb history)")
-    @app_commands.autocomplete(entry_id=id_completer("any"), revision=complete_revision)
+    @app_commands.autocomplete(entry_id=id_completer("any"))
+    @app_commands.autocomplete(revision=complete_revision)
     async def revert(
         self,
         interaction: discord.Interaction,
@@ -229,7 +224,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             await self._save(
                 interaction,
                 self.bot.services.moderation.revert(
-                    interaction.guild_id or 0, entry_id, revision, interaction.user.id
+                    guild_of(interaction), entry_id, revision, interaction.user.id
                 ),
             )
 
@@ -243,7 +238,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
         if not await begin(interaction):
             return
         try:
-            state = await self.bot.services.moderation.show(interaction.guild_id or 0, entry_id)
+            state = await self.bot.services.moderation.show(guild_of(interaction), entry_id)
         except KnowledgeEditError:
             await say(interaction, not_found(entry_id))
             return
@@ -266,8 +261,9 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
         if not await begin(interaction):
             return
         moderation = self.bot.services.moderation
-        revisions = await moderation.history(interaction.guild_id or 0, entry_id)
-        described = [moderation.describe(revision) for revision in revisions]
+        revisions = await moderation.history(guild_of(interaction), entry_id)
+        base = self.bot.services.knowledge.base
+        described = [describe_revision(revision, base) for revision in revisions]
         name = entry_id.strip().lower() if entry_id else None
         await respond(
             interaction, Reply(embeds=[history_embed(name, revisions, described)], ephemeral=True)
@@ -299,7 +295,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
     async def export(self, interaction: discord.Interaction) -> None:
         if not await begin(interaction):
             return
-        guild_id = interaction.guild_id or 0
+        guild_id = guild_of(interaction)
         data = (await self.bot.services.moderation.export(guild_id)).encode()
         if len(data) > interaction.filesize_limit:
             await say(
@@ -335,7 +331,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             return
         try:
             result = await self.bot.services.moderation.import_yaml(
-                interaction.guild_id or 0, text, interaction.user.id
+                guild_of(interaction), text, interaction.user.id
             )
         except KnowledgeEditError as error:
             await reject(interaction, error)
@@ -377,4 +373,5 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
 
 
 async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons work on messages from before a restart
     await bot.add_cog(KnowledgeModeration(bot))

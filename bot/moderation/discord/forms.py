@@ -15,22 +15,18 @@ from typing import Any
 
 import discord
 
-from bot.answers.discord.embeds import clip
-from bot.discord.common import bot_of, in_time, say, services_of
-from bot.discord.errors import report_interaction_error
+from bot.discord.common import bot_of, guild_of, in_time, say, services_of
+from bot.discord.components import GuardedForm, persistent_view
+from bot.discord.limits import MODAL_TITLE_MAX, TEXT_INPUT_MAX, Button, Select, TextInput, clip
 from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
 from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
 from bot.moderation.discord.access import ModeratorItem, begin, not_found, reject, saved
 from bot.moderation.rules import KnowledgeEditError
 
-Button = discord.ui.Button[discord.ui.View]
-Select = discord.ui.Select[discord.ui.View]
 FormKey = tuple[int, int, str]  # server, member, the entry id edited (NEW: a new entry)
 COG_NAME = "KnowledgeModeration"  # the /kb cog, which owns the drafts
 NEW = "+"  # the form key of a new entry (ids never contain "+")
 FORM_SECONDS = 3600.0  # how long an open form, or a rejected form's text, is kept
-TEXT_INPUT_MAX = 4000  # Discord's limit for a modal text input
-MODAL_TITLE_MAX = 45
 
 
 class Drafts:
@@ -64,7 +60,7 @@ def drafts_of(interaction: discord.Interaction) -> Drafts:
 
 
 def form_key(interaction: discord.Interaction, entry_id: str | None) -> FormKey:
-    return (interaction.guild_id or 0, interaction.user.id, entry_id or NEW)
+    return (guild_of(interaction), interaction.user.id, entry_id or NEW)
 
 
 def entry_values(entry: Entry) -> dict[str, str]:
@@ -77,14 +73,14 @@ def entry_values(entry: Entry) -> dict[str, str]:
     }
 
 
-class EntryForm(discord.ui.Modal):
+class EntryForm(GuardedForm):
     """Id (new entries only), title, questions one per line, answer and category."""
 
     def __init__(self, entry_id: str | None, values: Mapping[str, str]) -> None:
         title = "Add a knowledge entry" if entry_id is None else f"Edit {entry_id}"
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_SECONDS)
         self.entry_id = entry_id
-        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        self.inputs: dict[str, TextInput] = {}
         if entry_id is None:
             self._text("id", "Id", "lower-case words joined by -, e.g. study-group", MAX_ID, values)
         self._text("title", "Title", "shown above the answer", MAX_TITLE, values)
@@ -111,7 +107,7 @@ class EntryForm(discord.ui.Modal):
         *,
         paragraph: bool = False,
     ) -> None:
-        field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        field: TextInput = discord.ui.TextInput(
             custom_id=name,
             style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
             default=(values.get(name) or "")[:limit] or None,  # Discord refuses longer
@@ -124,11 +120,8 @@ class EntryForm(discord.ui.Modal):
         typed = {name: field.value for name, field in self.inputs.items()}
         return {**typed, "category": next(iter(self.category.values), DEFAULT_CATEGORY)}
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await submit_entry(interaction, self.entry_id, self.values())
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await submit_entry(interaction, self.entry_id, self.values())  # checks after deferring
 
 
 async def open_entry_form(
@@ -143,7 +136,7 @@ async def open_entry_form(
     entry_id = normalize_id(entry_id) if entry_id is not None else None
     values = drafts_of(interaction).get(form_key(interaction, entry_id)) if resume else None
     if values is None and entry_id is not None:
-        guild_id = interaction.guild_id or 0
+        guild_id = guild_of(interaction)
         try:
             state = await in_time(  # the form must be the first response: no defer
                 interaction, services_of(interaction).moderation.show(guild_id, entry_id)
@@ -165,7 +158,7 @@ async def submit_entry(
     if not await begin(interaction):
         return
     moderation = services_of(interaction).moderation
-    guild_id, author = interaction.guild_id or 0, interaction.user.id
+    guild_id, author = guild_of(interaction), interaction.user.id
     key = form_key(interaction, entry_id)
     try:
         if entry_id is None:
@@ -174,9 +167,7 @@ async def submit_entry(
             change = await moderation.edit(guild_id, entry_id, values, author)
     except KnowledgeEditError as error:
         drafts_of(interaction).keep(key, values)
-        view = discord.ui.View(timeout=None)
-        view.add_item(FormButton(entry_id))
-        await reject(interaction, error, view)
+        await reject(interaction, error, persistent_view(FormButton(entry_id)))
         return
     drafts_of(interaction).drop(key)
     await saved(interaction, change)

@@ -14,19 +14,26 @@ from typing import Any
 
 import discord
 
-from bot.answers.discord.embeds import clip
 from bot.answers.lookup import search
-from bot.discord.common import Reply, in_time, respond, say, services_of
-from bot.discord.errors import report_interaction_error
+from bot.discord.common import Reply, guild_of, in_time, respond, say, services_of
+from bot.discord.components import persistent_view
+from bot.discord.limits import (
+    FIELD_HINT_MAX,
+    ROW_MAX,
+    SELECT_OPTION_MAX,
+    SELECT_OPTIONS_MAX,
+    Button,
+    Select,
+    TextInput,
+    clip,
+)
 from bot.knowledge.models import MAX_ID, Entry
-from bot.moderation.discord.access import ModeratorItem, ensure_moderator, reject, saved
+from bot.moderation.discord.access import ModeratorForm, ModeratorItem, reject, saved
 from bot.moderation.discord.forms import FORM_SECONDS, open_entry_form
 from bot.moderation.discord.text import gap_key
 from bot.moderation.insights import Gap
 from bot.moderation.rules import KnowledgeEditError
 
-Button = discord.ui.Button[discord.ui.View]
-Select = discord.ui.Select[discord.ui.View]
 GAP_LOOKUP = 200  # gaps searched when a button names one by its hash
 ALIAS_CHOICES = 10
 GAPS_MAX = 10  # two buttons each, five to a row: four rows
@@ -101,9 +108,7 @@ async def offer_alias(interaction: discord.Interaction, gap: Gap, days: int, key
     if not closest:
         await interaction.response.send_modal(AliasForm(gap.text))
         return
-    view = discord.ui.View(timeout=None)
-    view.add_item(AliasSelect(days, key, closest))
-    view.add_item(AliasOtherButton(days, key))
+    view = persistent_view(AliasSelect(days, key, closest), AliasOtherButton(days, key))
     question = clip(discord.utils.escape_markdown(gap.text), 500)
     content = f"Which entry should answer **{question}**?"
     await respond(interaction, Reply(content=content, view=view, ephemeral=True))
@@ -114,7 +119,7 @@ async def add_alias(interaction: discord.Interaction, entry_id: str, phrase: str
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         change = await services_of(interaction).moderation.alias(
-            interaction.guild_id or 0, entry_id, phrase, interaction.user.id
+            guild_of(interaction), entry_id, phrase, interaction.user.id
         )
     except KnowledgeEditError as error:
         await reject(interaction, error)
@@ -131,8 +136,10 @@ class AliasSelect(
 
     def __init__(self, days: int, key: str, entries: Sequence[Entry] = ()) -> None:
         options = [
-            discord.SelectOption(label=clip(entry.title, 100), value=entry.id, description=entry.id)
-            for entry in entries
+            discord.SelectOption(
+                label=clip(entry.title, SELECT_OPTION_MAX), value=entry.id, description=entry.id
+            )
+            for entry in entries[:SELECT_OPTIONS_MAX]
         ]
         super().__init__(
             discord.ui.Select(
@@ -150,12 +157,12 @@ class AliasSelect(
         return cls(int(match["days"]), match["key"])
 
     async def clicked(self, interaction: discord.Interaction) -> None:
-        values = (interaction.data or {}).get("values") or []
+        values = self.item.values  # the options picked in this click
         gap = await find_gap(interaction, self.days, self.key)
         if gap is None or not values:
             await say(interaction, GAP_GONE)
             return
-        await add_alias(interaction, str(values[0]), gap.text)
+        await add_alias(interaction, values[0], gap.text)
 
 
 class AliasOtherButton(
@@ -189,46 +196,37 @@ class AliasOtherButton(
         await interaction.response.send_modal(AliasForm(gap.text))
 
 
-class AliasForm(discord.ui.Modal):
+class AliasForm(ModeratorForm):
     """Asks which entry (by id) should answer a gap's question."""
 
     def __init__(self, phrase: str) -> None:
         super().__init__(title="Which entry answers it?", timeout=FORM_SECONDS)
         self.phrase = phrase
-        self.entry: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        self.entry: TextInput = discord.ui.TextInput(
             custom_id="entry", max_length=MAX_ID, placeholder="e.g. mlops-engineer"
         )
         self.add_item(
             discord.ui.Label(
                 text="Entry id",
-                description=clip(f"It will also answer: {phrase}", 100),
+                description=clip(f"It will also answer: {phrase}", FIELD_HINT_MAX),
                 component=self.entry,
             )
         )
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        if await ensure_moderator(interaction):
-            await add_alias(interaction, self.entry.value, self.phrase)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_interaction_error(interaction, error)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await add_alias(interaction, self.entry.value, self.phrase)
 
 
 def gaps_view(days: int, keys: Sequence[str]) -> discord.ui.View | None:
     """Add #n buttons, then Alias #n buttons, five to a row (at most ten gaps)."""
     if not keys:
         return None
-    view = discord.ui.View(timeout=None)
     shown = list(keys)[:GAPS_MAX]
-    rows = -(-len(shown) // 5)
-    for offset, action in ((0, "add"), (rows, "alias")):
-        for index, key in enumerate(shown):
-            view.add_item(GapButton(action, days, key, index + 1, offset + index // 5))
-    return view
-
-
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    GapButton,
-    AliasSelect,
-    AliasOtherButton,
-)
+    rows = -(-len(shown) // ROW_MAX)
+    return persistent_view(
+        *(
+            GapButton(action, days, key, index + 1, offset + index // ROW_MAX)
+            for offset, action in ((0, "add"), (rows, "alias"))
+            for index, key in enumerate(shown)
+        )
+    )

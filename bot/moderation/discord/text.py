@@ -12,13 +12,20 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answers.discord.embeds import DESCRIPTION_MAX, FIELD_VALUE_MAX, TITLE_MAX, clip
+from bot.discord.limits import (
+    DESCRIPTION_MAX,
+    EMBEDS_TOTAL_MAX,
+    FIELD_VALUE_MAX,
+    TITLE_MAX,
+    clip,
+)
 from bot.knowledge.layers import Origin
 from bot.knowledge.layerstore import Revision
 from bot.knowledge.yamlsource import ValidationIssue
 from bot.moderation.insights import Gap, GuildStats
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.service import EntryState, ImportResult
+from bot.moderation.text import import_counts
 
 PROBLEM = discord.Colour(0xC92A2A)
 INFO = discord.Colour(0x1971C2)
@@ -116,7 +123,9 @@ def show_embed(state: EntryState) -> tuple[discord.Embed, str | None]:
     if state.aliases:
         added = listing([clip(f"• {alias}", 210) for alias in state.aliases], FIELD_VALUE_MAX)
         embed.add_field(name="Questions added in this server", value=added, inline=False)
-    if len(embed) > 6000:  # the aliases pushed it over: keep the fields, attach the YAML
+    if (
+        len(embed) > EMBEDS_TOTAL_MAX
+    ):  # the aliases pushed it over: keep the fields, attach the YAML
         embed.description = f"The fields are in the attached `{state.entry_id}.yaml`."
         attach = True
     return embed, raw if attach else None
@@ -159,13 +168,8 @@ def history_embed(
 def import_text(result: ImportResult) -> str:
     if not result.total:
         return f"Nothing to import: all {result.unchanged} entries already match this server."
-    parts = [
-        f"{len(result.added)} added",
-        f"{len(result.changed)} changed",
-        f"{len(result.hidden)} hidden",
-        f"{result.unchanged} unchanged",
-    ]
-    return f"Imported in one go: {', '.join(parts)}. Members get the new answers right away."
+    counts = import_counts(result)
+    return f"Imported in one go: {counts}. Members get the new answers right away."
 
 
 def gap_key(text: str) -> str:

@@ -8,37 +8,29 @@ budget, and falls back to the items without statuses when the database is slow o
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.answers.discord.embeds import clip
-from bot.discord.common import Reply, knowledge_now, respond, say, services_of
+from bot.discord.common import Reply, knowledge_now, respond, say, services_of, within
+from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
+from bot.roadmap.discord import DYNAMIC_ITEMS
 from bot.roadmap.discord.components import (
-    DYNAMIC_ITEMS,
     explained,
     next_reply,
     progress_reply,
     reset_reply,
 )
-from bot.roadmap.discord.embeds import (
-    already_text,
-    not_sure_text,
-    set_text,
-    tracks_embed,
-    unknown_track_text,
-)
-from bot.roadmap.progress import OPEN, build_view
-from bot.roadmap.search import MAX_CHOICES, rank
+from bot.roadmap.discord.embeds import marking_text, tracks_embed, unknown_track_text
+from bot.roadmap.progress import CLOSED, OPEN, build_view
+from bot.roadmap.search import rank, rank_tracks
 from bot.roadmap.service import RoadmapService
-from bot.roadmap.terminal import CLOSED, SET_COMMANDS
+from bot.roadmap.text import SET_COMMANDS
 from bot.roadmap.tracks import Track, TrackSet
 
 if TYPE_CHECKING:
@@ -47,28 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_BUDGET = 1.5  # seconds; Discord drops an autocomplete answered after 3
-CHOICE_MAX = 100  # Discord's limit for a choice name and value
-Typed = app_commands.Range[str, 1, CHOICE_MAX]
 EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True)
 PICK_AN_ITEM = "Which item? Start typing and pick one from the list (or see `/roadmap view`)."
-Completer = Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]
-T = TypeVar("T")
-
-
-async def within(seconds: float, work: Awaitable[T]) -> T:
-    """`work`'s result, or TimeoutError after `seconds`; a late result is dropped, not cancelled
-    (cancelling a query midway can cost a pooled connection)."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.wait_for(asyncio.shield(task), seconds)
-    except TimeoutError:
-        task.add_done_callback(_discard)
-        raise
-
-
-def _discard(task: asyncio.Future[object]) -> None:
-    with contextlib.suppress(BaseException):
-        task.result()
 
 
 def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:
@@ -76,7 +48,7 @@ def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:
     views = [build_view(track, ()) for track in tracks]
     return [
         Choice(name=clip(f"{c.item.title} · {c.track.title}", CHOICE_MAX), value=c.value)
-        for c in rank(views, current)
+        for c in rank(views, current, limit=CHOICES_MAX)
     ]
 
 
@@ -86,26 +58,22 @@ def item_completer(wanted: Collection[str]) -> Completer:
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         roadmaps = services_of(interaction).roadmaps
-        search = roadmaps.search(interaction.user.id, current, wanted=wanted)
+        search = roadmaps.search(interaction.user.id, current, wanted=wanted, limit=CHOICES_MAX)
         try:
             found = await within(AUTOCOMPLETE_BUDGET, search)
         except Exception as exc:  # slow or down: choices without statuses beat no choices
             log.warning("roadmap autocomplete without statuses: %s", str(exc) or repr(exc))
             return offline_choices(roadmaps.tracks, current)
-        return [Choice(name=choice.label, value=choice.value) for choice in found]
+        return [Choice(name=clip(choice.label, CHOICE_MAX), value=choice.value) for choice in found]
 
     return complete
 
 
 async def complete_track(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    roadmaps = services_of(interaction).roadmaps
-    typed = current.strip().lower()
-    tracks = [t for t in roadmaps.tracks if typed in t.id or typed in t.title.lower()]
-    if not tracks and (closest := roadmaps.find_track(current)) is not None:
-        tracks = [closest]  # a typo
+    tracks = rank_tracks(services_of(interaction).roadmaps.tracks, current, CHOICES_MAX)
     return [
         Choice(name=clip(f"{track.title} ({len(track)} items)", CHOICE_MAX), value=track.id)
-        for track in tracks[:MAX_CHOICES]
+        for track in (found.item for found in tracks)
     ]
 
 
@@ -161,20 +129,9 @@ class Roadmap(commands.Cog):
             await say(interaction, PICK_AN_ITEM)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        user_id, status = interaction.user.id, SET_COMMANDS[command]
-        wanted = CLOSED if command == "undo" else OPEN
         async with explained(interaction):
-            resolution = await self.roadmaps.resolve(user_id, typed, wanted=wanted)
-            choice = resolution.choice
-            if choice is None:
-                await say(interaction, not_sure_text(command, typed, resolution.candidates))
-                return
-            if choice.status == status:
-                await say(interaction, already_text(choice, status))
-                return
-            await self.roadmaps.set_status(user_id, choice.track.id, choice.item.id, status)
-            view = await self.roadmaps.view(user_id, choice.track.id)
-            await say(interaction, set_text(choice, status, view))
+            marking = await self.roadmaps.mark(interaction.user.id, typed, SET_COMMANDS[command])
+            await say(interaction, marking_text(command, typed, marking))
 
     @roadmap.command(name="done", description="Mark a roadmap item done")
     @app_commands.describe(item="Start typing: items show with your status, open ones first")
@@ -222,8 +179,7 @@ class Roadmap(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.roadmaps.view(interaction.user.id, named.id)
-        marked = sum(item.status != "todo" for step in view.steps for item in step.items)
-        await respond(interaction, reset_reply(interaction.user.id, named, marked))
+        await respond(interaction, reset_reply(interaction.user.id, named, view.marked))
 
 
 async def setup(bot: CareerBot) -> None:

@@ -20,8 +20,9 @@ import discord
 
 from bot.answers.discord.components import answer_parts
 from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
-from bot.discord.components import GuardedItem
-from bot.discord.confirm import Button, confirm_view, finish, is_asker
+from bot.discord.components import GuardedItem, persistent_view
+from bot.discord.confirm import AskerOnly, confirm_view, finish
+from bot.discord.limits import CUSTOM_ID_MAX, Button
 from bot.knowledge.base import KnowledgeBase
 from bot.roadmap.card import render_png
 from bot.roadmap.discord.embeds import (
@@ -35,12 +36,10 @@ from bot.roadmap.discord.embeds import (
     set_text,
     shared_embed,
 )
-from bot.roadmap.progress import TrackView
-from bot.roadmap.search import ItemChoice
-from bot.roadmap.service import NextItem, RoadmapError, RoadmapService
+from bot.roadmap.progress import TrackView, next_item
+from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError
 from bot.roadmap.tracks import Track
 
-CUSTOM_ID_MAX = 100  # Discord's limit
 DONE_PREFIX = "careerbot:rm-done:"
 GONE = (
     "That roadmap item is no longer in its track (or its id is shared by several tracks), so "
@@ -82,12 +81,10 @@ async def card_files(view: TrackView, subtitle: str | None = None) -> list[tuple
 
 async def progress_reply(view: TrackView, *, images: bool) -> FileReply:
     """/roadmap view: the text card, the PNG card when images are on, and Share."""
-    buttons = discord.ui.View(timeout=None)
-    buttons.add_item(ShareButton(view.track.id))
     image = card_filename(view.track) if images else None
     return FileReply(
         embeds=[progress_embed(view, image)],
-        view=buttons,
+        view=persistent_view(ShareButton(view.track.id)),
         ephemeral=True,
         files=await card_files(view) if images else [],
     )
@@ -102,34 +99,23 @@ async def shared_reply(view: TrackView, name: str, *, images: bool) -> FileReply
     )
 
 
-def next_of(view: TrackView, knowledge: KnowledgeBase) -> NextItem | None:
-    """What to do next, with the entries that teach it as this server's knowledge has them."""
-    found = view.next_open()
-    if found is None:
-        return None
-    step, item = found
-    entries = tuple(e for eid in item.item.learn if (e := knowledge.get(eid)) is not None)
-    return NextItem(view.track, step.step, item.item, item.status, entries)
-
-
 def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = None) -> Reply:
     """The next open item and the first answer that helps with it, with Mark done on the first
     row and the answer's own buttons (pages, Helpful / Not helpful) on the second; `note` goes
     above (e.g. what a click just changed)."""
-    found = next_of(view, knowledge)
+    found = next_item(view, knowledge)
     if found is None:
         text = finished_text(view.track)
         return Reply(content=f"{note}\n{text}" if note else text, ephemeral=True)
     embeds = [next_embed(found, found.entries)]
-    buttons = discord.ui.View(timeout=None)
-    buttons.add_item(MarkDoneButton(found.track.id, found.item.id, row=0))
+    items: list[discord.ui.Item[Any]] = [MarkDoneButton(found.track.id, found.item.id, row=0)]
     if found.entries:
-        answer, items = answer_parts(found.entries[0], knowledge)
+        answer, answer_items = answer_parts(found.entries[0], knowledge)
         embeds.append(answer)
-        for item in items:
+        for item in answer_items:
             item.row = 1
-            buttons.add_item(item)
-    return Reply(content=note, embeds=embeds, view=buttons, ephemeral=True)
+        items += answer_items
+    return Reply(content=note, embeds=embeds, view=persistent_view(*items), ephemeral=True)
 
 
 def reset_reply(asker_id: int, track: Track, marked: int) -> Reply:
@@ -138,24 +124,6 @@ def reset_reply(asker_id: int, track: Track, marked: int) -> Reply:
         view=confirm_view(ResetButton(asker_id, track.id), asker_id),
         ephemeral=True,
     )
-
-
-async def locate(
-    roadmaps: RoadmapService, user_id: int, track_id: str | None, item_id: str
-) -> ItemChoice | None:
-    """The item with the member's status: in `track_id`, else wherever the id is unique.
-
-    Exact ids only: a click must never mark a merely similar item.
-    """
-    if track_id is None:
-        choice = (await roadmaps.resolve(user_id, item_id)).choice
-        return choice if choice is not None and choice.item.id == item_id else None
-    view = await roadmaps.view(user_id, track_id)  # RoadmapError when the track is gone
-    found = view.item(item_id)
-    step = view.track.step_of(item_id)
-    if found is None or step is None:
-        return None
-    return ItemChoice(view.track, step, found.item, found.status)
 
 
 # --- buttons ---------------------------------------------------------------------------------
@@ -196,19 +164,16 @@ class MarkDoneButton(
     async def clicked(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # a database write; then the message updates in place
         services = services_of(interaction)
-        roadmaps, user_id = services.roadmaps, interaction.user.id
+        reference = f"{self.track_id}:{self.item_id}" if self.track_id else self.item_id
         async with explained(interaction):
-            choice = await locate(roadmaps, user_id, self.track_id, self.item_id)
-            if choice is None:
-                await say(interaction, GONE)
-                return
-            if choice.status == "done":
-                note = already_text(choice, "done")
-                view = await roadmaps.view(user_id, choice.track.id)
-            else:
-                await roadmaps.set_status(user_id, choice.track.id, choice.item.id, "done")
-                view = await roadmaps.view(user_id, choice.track.id)
-                note = set_text(choice, "done", view, hint_next=False)  # the next item follows
+            match await services.roadmaps.mark(interaction.user.id, reference, "done", exact=True):
+                case Candidates():  # gone from its track, or its id is in several tracks
+                    await say(interaction, GONE)
+                    return
+                case AlreadySet(choice, view):
+                    note = already_text(choice, "done")
+                case Changed(choice, view):
+                    note = set_text(choice, "done", view, hint_next=False)  # the next one follows
             knowledge = await knowledge_now(services, interaction.guild_id)
             reply = next_reply(view, knowledge, note)
             await interaction.edit_original_response(**reply.edit_kwargs())
@@ -248,6 +213,7 @@ class ShareButton(
 
 
 class ResetButton(
+    AskerOnly,
     GuardedItem,
     discord.ui.DynamicItem[Button],
     template=r"careerbot:rm-reset:(?P<asker>\d{1,20}):(?P<track>[a-z0-9-]+)",
@@ -271,18 +237,9 @@ class ResetButton(
         return cls(int(match["asker"]), match["track"])
 
     async def clicked(self, interaction: discord.Interaction) -> None:
-        if not await is_asker(interaction, self.asker_id):
-            return
         await interaction.response.defer()  # a database write
         roadmaps = services_of(interaction).roadmaps
         async with explained(interaction):
             track = roadmaps.track(self.track_id)
             await roadmaps.reset(self.asker_id, track.id)
             await finish(interaction, reset_done_text(track))
-
-
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    MarkDoneButton,
-    ShareButton,
-    ResetButton,
-)

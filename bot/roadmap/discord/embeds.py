@@ -10,20 +10,26 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answers.discord.embeds import COLOUR, FIELD_VALUE_MAX, FIELDS_MAX, TITLE_MAX, clip
+from bot.answers.discord.embeds import COLOUR
+from bot.discord.limits import (
+    CHOICE_MAX,
+    DESCRIPTION_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    TITLE_MAX,
+    clip,
+)
 from bot.knowledge.models import Entry
+from bot.roadmap import text
 from bot.roadmap.card import text_bar, text_card
-from bot.roadmap.progress import MARKS, TrackView
+from bot.roadmap.progress import MARKS, NextItem, TrackView
 from bot.roadmap.search import ItemChoice
-from bot.roadmap.service import NextItem
-from bot.roadmap.terminal import STATUS_WORDS
+from bot.roadmap.service import AlreadySet, Candidates, Changed, Marking
+from bot.roadmap.text import SET_COMMANDS, progress_line
 from bot.roadmap.tracks import Track
 
 ITEM_HINT = "Mark items with /roadmap done, doing, skip or undo"
-
-
-def progress_line(view: TrackView) -> str:
-    return f"{view.percent}% ({view.done} of {view.counted} done)"
 
 
 def card_filename(track: Track) -> str:
@@ -43,7 +49,9 @@ def tracks_embed(views: Sequence[TrackView]) -> discord.Embed:
             f"{clip(view.track.description, 300)}\n`/roadmap view {view.track.id}`"
         )
         embed.add_field(
-            name=clip(view.track.title, 256), value=clip(value, FIELD_VALUE_MAX), inline=False
+            name=clip(view.track.title, FIELD_NAME_MAX),
+            value=clip(value, FIELD_VALUE_MAX),
+            inline=False,
         )
     return embed
 
@@ -51,7 +59,8 @@ def tracks_embed(views: Sequence[TrackView]) -> discord.Embed:
 def progress_embed(view: TrackView, image: str | None = None) -> discord.Embed:
     """The text card (per step a bar and the items with status marks) plus, when given, the
     PNG card attached as `image`."""
-    embed = discord.Embed(description=text_card(view, markdown=True), colour=COLOUR)
+    card = text_card(view, markdown=True, limit=DESCRIPTION_MAX)
+    embed = discord.Embed(description=card, colour=COLOUR)
     embed.set_footer(text=f"{ITEM_HINT} · next: /roadmap next {view.track.id}")
     if image is not None:
         embed.set_image(url=f"attachment://{image}")
@@ -67,7 +76,7 @@ def shared_embed(view: TrackView, name: str, image: str | None = None) -> discor
     safe = discord.utils.escape_markdown(discord.utils.escape_mentions(name))
     title = clip(f"{safe}'s roadmap: {view.track.title}", TITLE_MAX)
     if image is None:
-        description = text_card(view, markdown=True)
+        description = text_card(view, markdown=True, limit=DESCRIPTION_MAX)
     else:
         description = f"`{text_bar(view.percent, 20)}` **{progress_line(view)}**"
     embed = discord.Embed(title=title, description=description, colour=COLOUR)
@@ -91,7 +100,7 @@ def next_embed(found: NextItem, entries: Sequence[Entry]) -> discord.Embed:
 
 
 def finished_text(track: Track) -> str:
-    return f"Every item of **{track.title}** is done or skipped. Well done!"
+    return text.finished_text(f"**{track.title}**")
 
 
 def choice_text(choice: ItemChoice) -> str:
@@ -100,18 +109,30 @@ def choice_text(choice: ItemChoice) -> str:
 
 def set_text(choice: ItemChoice, status: str, view: TrackView, *, hint_next: bool = True) -> str:
     """After a change: what changed, the track's progress and, for done, what comes next."""
-    text = (
-        f"{MARKS[status]} {choice_text(choice)} is now {STATUS_WORDS[status]}. "
+    said = (
+        f"{text.now_text(choice_text(choice), status)} "
         f"Progress on this track: {progress_line(view)}."
     )
-    upcoming = view.next_open()
+    upcoming = text.next_up_text(view, f"`/roadmap next {view.track.id}`")
     if hint_next and status == "done" and upcoming is not None:
-        text += f"\nNext up: {upcoming[1].item.title} (`/roadmap next {view.track.id}`)"
-    return text
+        said += f"\n{upcoming}"
+    return said
 
 
 def already_text(choice: ItemChoice, status: str) -> str:
-    return f"{choice_text(choice)} is already {STATUS_WORDS[status]}; nothing changed."
+    return f"{text.already_text(choice_text(choice), status)}; nothing changed."
+
+
+def marking_text(command: str, typed: str, marking: Marking) -> str:
+    """What /roadmap done, doing, skip or undo answers, whatever mark() found."""
+    status = SET_COMMANDS[command]
+    match marking:
+        case Candidates(candidates):
+            return not_sure_text(command, typed, candidates)
+        case AlreadySet(choice):
+            return already_text(choice, status)
+        case Changed(choice, view):
+            return set_text(choice, status, view)
 
 
 def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) -> str:
@@ -123,7 +144,9 @@ def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) ->
             "while typing, or see the items with `/roadmap view`."
         )
     lines = [f"Which item do you mean by “{shown}”? Nothing changed yet. One of these:"]
-    lines += [f"• {c.label} — `/roadmap {command} item:{c.value}`" for c in candidates]
+    lines += [
+        f"• {clip(c.label, CHOICE_MAX)} — `/roadmap {command} item:{c.value}`" for c in candidates
+    ]
     return "\n".join(lines)
 
 
@@ -134,9 +157,9 @@ def unknown_track_text(typed: str, track_ids: Sequence[str]) -> str:
 
 
 def reset_prompt_text(track: Track, marked: int) -> str:
-    items = f"{marked} item{'' if marked == 1 else 's'}"
+    items = text.items_marked(marked)
     return f"Clear all your progress on **{track.title}** ({items} marked)? This can't be undone."
 
 
 def reset_done_text(track: Track) -> str:
-    return f"Cleared your progress on **{track.title}**. Begin again: `/roadmap next {track.id}`"
+    return f"{text.cleared_text(f'**{track.title}**')} Begin again: `/roadmap next {track.id}`"

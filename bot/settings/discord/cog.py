@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.common import say
+from bot.settings.discord import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -108,4 +109,5 @@ def describe_settings(current: ServerSettings) -> str:
 
 
 async def setup(bot: CareerBot) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(Config(bot))

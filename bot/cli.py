@@ -268,13 +268,12 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 async def _mydata(args: argparse.Namespace, settings: Settings) -> int:
     """Operator side of /mydata: export prints JSON to stdout; delete needs --yes."""
     from bot.db.engine import session_factory
-    from bot.roadmap.service import RoadmapService
-    from bot.roadmap.tracks import TrackSet
+    from bot.privacy.service import PrivacyService
 
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine)
-        service = RoadmapService(TrackSet(), session_factory(engine))
+        service = PrivacyService(session_factory(engine))
         if args.mydata_command == "export":
             data = await service.export_user(args.user_id)
             json.dump(data, sys.stdout, ensure_ascii=False, indent=2)

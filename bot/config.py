@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import overload
 
 from bot.db.engine import default_database_url
 
@@ -16,6 +17,10 @@ class SettingsError(ValueError):
     """An environment variable has a value we cannot use."""
 
 
+@overload
+def _int(env: dict[str, str], name: str, default: int) -> int: ...
+@overload
+def _int(env: dict[str, str], name: str, default: None) -> int | None: ...
 def _int(env: dict[str, str], name: str, default: int | None) -> int | None:
     raw = env.get(name, "").strip()
     if not raw:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
@@ -16,8 +16,10 @@ from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
 from bot.db.engine import session_factory as make_session_factory
+from bot.db.unit import Sessions
 from bot.moderation.insights import InsightsService
 from bot.moderation.service import ModerationService
+from bot.privacy.service import PrivacyService
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import load_tracks
 from bot.settings.service import GuildSettingsService
@@ -31,7 +33,7 @@ class Services:
 
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker
+    sessions: Sessions
     knowledge: KnowledgeService
     ask: AskService
     guild_settings: GuildSettingsService
@@ -39,6 +41,7 @@ class Services:
     roadmaps: RoadmapService
     moderation: ModerationService
     insights: InsightsService
+    privacy: PrivacyService
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def reload_content(self) -> Content:
@@ -110,4 +113,5 @@ async def open_services(
         roadmaps=RoadmapService(tracks, sessions, knowledge),
         moderation=ModerationService(knowledge, sessions),
         insights=InsightsService(knowledge, sessions),
+        privacy=PrivacyService(sessions),
     )

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.unit import Sessions
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import LayerComposer, LayerRow
 from bot.knowledge.layerstore import changed_since, latest_revision_id, read_rows, read_version
@@ -59,7 +60,7 @@ class GuildView:
 class GuildLayers:
     """Caches one view per server; refreshes by version, rebuilding only what changed."""
 
-    def __init__(self, sessions: async_sessionmaker, sync_seconds: float = 1.0) -> None:
+    def __init__(self, sessions: Sessions, sync_seconds: float = 1.0) -> None:
         self.sessions = sessions
         self.sync_seconds = sync_seconds
         self._views: dict[int, GuildView] = {}

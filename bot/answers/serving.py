@@ -8,9 +8,9 @@ import logging
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.answers.guildcache import GuildLayers, GuildView
+from bot.db.unit import Sessions
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
@@ -61,7 +61,7 @@ class KnowledgeService:
         self._matcher = Matcher(knowledge, self.thresholds, semantic=semantic)
         self._layers: GuildLayers | None = None
 
-    def attach_database(self, sessions: async_sessionmaker, sync_seconds: float = 1.0) -> None:
+    def attach_database(self, sessions: Sessions, sync_seconds: float = 1.0) -> None:
         """Serve server layers from this database, checking for changes every sync_seconds."""
         self._layers = GuildLayers(sessions, sync_seconds)
 

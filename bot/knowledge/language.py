@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,9 @@ class Language:
         return None
 
 
+Report = Callable[[tuple[int | str, ...], str], None]  # (path in the file, problem)
+
+
 def language_from_document(document: YamlDocument) -> tuple[Language, list[ValidationIssue]]:
     """Build Language from synonyms.yaml, reporting every malformed field with its line."""
     data = document.data or {}
@@ -77,17 +81,33 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
     for key in data:
         if key not in LANGUAGE_FIELDS:
             issue((key,), "unknown field")
+    language = Language(
+        abbreviations=_abbreviations(data, issue),
+        synonyms=_synonyms(data, issue),
+        stopwords=_words(data, "stopwords", issue),
+        smalltalk=_smalltalk(data, issue),
+        offtopic=_words(data, "offtopic", issue),
+        domain=_words(data, "domain", issue),
+        offtopic_examples=_examples(data, issue),
+    )
+    return language, issues
 
+
+def _abbreviations(data: dict[str, Any], issue: Report) -> dict[str, str]:
     abbreviations: dict[str, str] = {}
     for key, value in _mapping(data, "abbreviations", issue).items():
         if not isinstance(value, str) or not value.strip():
             issue(("abbreviations", key), "expansion must be a non-empty string")
             continue
         abbreviations[_fold(str(key))] = _fold(value)
+    return abbreviations
 
+
+def _synonyms(data: dict[str, Any], issue: Report) -> dict[str, str]:
+    """variant -> canonical; a variant claimed by two canonical words is reported."""
     synonyms: dict[str, str] = {}
     for canonical, variants in _mapping(data, "synonyms", issue).items():
-        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+        if not _is_word_list(variants):
             issue(("synonyms", canonical), "must be a list of words")
             continue
         for index, variant in enumerate(variants):
@@ -98,41 +118,42 @@ def language_from_document(document: YamlDocument) -> tuple[Language, list[Valid
                     f"{variant!r} is already a synonym of {synonyms[folded]!r}",
                 )
             synonyms[folded] = _fold(str(canonical))
+    return synonyms
 
-    def word_list(key: str) -> frozenset[str]:
-        words = data.get(key, [])
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            issue((key,), "must be a list of words")
-            return frozenset()
-        return frozenset(_fold(word) for word in words)
 
+def _smalltalk(data: dict[str, Any], issue: Report) -> dict[str, frozenset[str]]:
     smalltalk: dict[str, frozenset[str]] = {}
     for kind, words in _mapping(data, "smalltalk", issue).items():
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        if not _is_word_list(words):
             issue(("smalltalk", kind), "must be a list of words")
             continue
         smalltalk[str(kind)] = frozenset(_fold(word) for word in words)
+    return smalltalk
 
+
+def _words(data: dict[str, Any], key: str, issue: Report) -> frozenset[str]:
+    words = data.get(key, [])
+    if not _is_word_list(words):
+        issue((key,), "must be a list of words")
+        return frozenset()
+    return frozenset(_fold(word) for word in words)
+
+
+def _examples(data: dict[str, Any], issue: Report) -> tuple[str, ...]:
     examples = data.get("offtopic_examples", [])
     if not isinstance(examples, list) or not all(
         isinstance(text, str) and 0 < len(text.strip()) <= MAX_EXAMPLE for text in examples
     ):
         issue(("offtopic_examples",), f"must be a list of messages of 1-{MAX_EXAMPLE} characters")
-        examples = []
-
-    language = Language(
-        abbreviations=abbreviations,
-        synonyms=synonyms,
-        stopwords=word_list("stopwords"),
-        smalltalk=smalltalk,
-        offtopic=word_list("offtopic"),
-        domain=word_list("domain"),
-        offtopic_examples=tuple(dict.fromkeys(text.strip() for text in examples)),
-    )
-    return language, issues
+        return ()
+    return tuple(dict.fromkeys(text.strip() for text in examples))
 
 
-def _mapping(data: dict[str, Any], key: str, issue: Any) -> dict[Any, Any]:
+def _is_word_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(word, str) for word in value)
+
+
+def _mapping(data: dict[str, Any], key: str, issue: Report) -> dict[Any, Any]:
     value = data.get(key) or {}
     if not isinstance(value, dict):
         issue((key,), "must be a mapping")

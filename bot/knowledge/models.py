@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -129,7 +130,7 @@ def validate_entry(
         return None, issues
 
 
-def readable_error(error: dict[str, Any]) -> str:
+def readable_error(error: Mapping[str, Any]) -> str:
     """A pydantic error as a moderator would say it (shared by entries and tracks)."""
     kind = error["type"]
     if kind == "missing":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -143,7 +143,11 @@ class Matcher:
         truncated = len(question) > MAX_QUESTION_CHARS
         question = question[:MAX_QUESTION_CHARS]
         normalized = self.normalize(question)
-        base = {"question": question, "normalized": normalized.text, "truncated": truncated}
+        base: dict[str, Any] = {
+            "question": question,
+            "normalized": normalized.text,
+            "truncated": truncated,
+        }
         if not normalized.tokens:
             return MatchResult(outcome=Outcome.EMPTY, **base)
         if not normalized.content:
@@ -174,7 +178,7 @@ class Matcher:
         normalized: Normalized,
         focus: Normalized | None,
         off_words: bool,
-        base: dict[str, object],
+        base: dict[str, Any],
     ) -> MatchResult:
         limits = self.thresholds
         found = self.index.search(normalized, limit=limits.max_suggestions, focus=focus)
@@ -253,7 +257,7 @@ class Matcher:
             exact=top_lexical >= self.thresholds.exact,
         )
 
-    def _decide_fused(self, fused: Fused, base: dict[str, object]) -> MatchResult:
+    def _decide_fused(self, fused: Fused, base: dict[str, Any]) -> MatchResult:
         assert self.semantic is not None
         if not fused.entries:
             return MatchResult(outcome=Outcome.NO_MATCH, **base)

@@ -68,7 +68,8 @@ class Calibration:
         top = max(float(scores.max(initial=none)), none)
         exp = np.exp(scores - top)
         total = float(exp.sum()) + float(np.exp(none - top))
-        return (exp / total).astype(np.float32)
+        shares: Matrix = (exp / total).astype(np.float32)
+        return shares
 
     def to_data(self) -> dict[str, object]:
         return {

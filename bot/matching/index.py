@@ -158,7 +158,7 @@ class SearchIndex:
         )
         fuzzy = _best_fuzzy(query.text, item.docs)
         # One common word ("jobs", "data") is too little evidence to answer with confidence.
-        evidence = min(1.0, covered / EVIDENCE_NEEDED) ** 0.5
+        evidence = math.sqrt(min(1.0, covered / EVIDENCE_NEEDED))
         return min(TERM_WEIGHT * term_score + (1 - TERM_WEIGHT) * fuzzy, 1.0) * evidence
 
     def search(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -19,7 +18,6 @@ from bot.db.models import RoadmapProgress, User, utcnow
 from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
 from bot.knowledge.base import KnowledgeBase
-from bot.privacy.service import PrivacyService
 from bot.ranking import normalize_key, pick
 from bot.roadmap import progress
 from bot.roadmap.progress import CLOSED, OPEN, STATUSES, NextItem, Row, TrackView, build_view
@@ -248,14 +246,6 @@ class RoadmapService:
         `exact` takes ids only (see search.resolve)."""
         views = [await self.view(user_id, track_id)] if track_id else await self.overview(user_id)
         return resolve(views, text, wanted=wanted, exact=exact)
-
-    # --- privacy: only until bot/cli.py calls PrivacyService (issue 8) -----------------------
-
-    async def export_user(self, user_id: int) -> dict[str, Any]:
-        return await PrivacyService(self.sessions).export_user(user_id)
-
-    async def delete_user(self, user_id: int) -> dict[str, int]:
-        return await PrivacyService(self.sessions).delete_user(user_id)
 
     # --- plumbing ---------------------------------------------------------------------------
 

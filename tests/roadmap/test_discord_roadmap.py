@@ -586,7 +586,7 @@ async def test_database_down_gets_a_clear_message(
     factory: Factory, services: Services, tmp_path: Path
 ) -> None:
     broken = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}")
-    services.roadmaps.sessions = services.sessions = async_sessionmaker(broken)  # /mydata: sessions
+    services.roadmaps.sessions = services.privacy.sessions = async_sessionmaker(broken)
     try:
         async with run_bot(factory, user=ALICE) as h:
             for subcommand, options in (

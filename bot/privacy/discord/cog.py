@@ -20,7 +20,6 @@ from bot.discord.common import NO_PINGS, Reply, respond
 from bot.discord.confirm import confirm_view
 from bot.privacy.discord import DYNAMIC_ITEMS
 from bot.privacy.discord.components import DeleteDataButton
-from bot.privacy.service import PrivacyService
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -55,7 +54,7 @@ class MyData(commands.Cog):
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # a database read
         user_id = interaction.user.id
-        data = await PrivacyService(self.bot.services.sessions).export_user(user_id)
+        data = await self.bot.services.privacy.export_user(user_id)
         await interaction.followup.send(
             EXPORT_TEXT,
             file=export_file(data, user_id),

@@ -12,7 +12,6 @@ from bot.discord.common import services_of
 from bot.discord.components import GuardedItem
 from bot.discord.confirm import AskerOnly, finish
 from bot.discord.limits import Button
-from bot.privacy.service import PrivacyService
 
 # what delete_user's per-table counts mean to a member
 TABLE_WORDS = {
@@ -55,5 +54,5 @@ class DeleteDataButton(
 
     async def clicked(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # a database write; then the prompt shows the outcome
-        counts = await PrivacyService(services_of(interaction).sessions).delete_user(self.asker_id)
+        counts = await services_of(interaction).privacy.delete_user(self.asker_id)
         await finish(interaction, deleted_text(counts))

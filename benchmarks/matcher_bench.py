@@ -63,6 +63,56 @@ def synthetic_entries(base: KnowledgeBase, count: int, seed: int = 7) -> list[En
     return entries
 
 
+def big_vocabulary_entries(count: int, words_per_entry: int, seed: int = 11) -> list[Entry]:
+    """A server whose entries use made-up words: `count * words_per_entry` distinct terms."""
+    rng = random.Random(seed)
+    letters = "abcdefghiklmnoprstuvwyz"
+
+    def word() -> str:
+        return "".join(rng.choices(letters, k=rng.randint(6, 11)))
+
+    entries = []
+    for number in range(count):
+        words = [word() for _ in range(words_per_entry)]
+        entries.append(
+            Entry(
+                id=f"vocab-{number}",
+                title=" ".join(words[:4]),
+                category="community",
+                questions=[" ".join(words[i : i + 8]) for i in range(4, words_per_entry, 8)],
+                answer="**Synthetic.**",
+            )
+        )
+    return entries
+
+
+def hostile_long_questions(base: KnowledgeBase) -> None:
+    """Issue 11 item 5: 1,000-character questions against 10,000 server entries with a
+    450k-word vocabulary; every unknown word could be compared with the whole vocabulary."""
+    rng = random.Random(3)
+    knowledge = base.replace_entries([*base.entries, *big_vocabulary_entries(10_000, 45)])
+    start = time.perf_counter()
+    matcher = Matcher(knowledge)
+    build = time.perf_counter() - start
+    vocabulary = len(matcher.index.vocabulary)
+    gibberish = [
+        " ".join(
+            "".join(rng.choices("qwrtzpsdfghjklxcvbnm", k=rng.randint(6, 10))) for _ in range(120)
+        )[:1000]
+        for _ in range(40)
+    ]
+    typos = [
+        ("I am switching from accounting, how do I lern machne lerning and statistcs, " * 14)[:1000]
+        for _ in range(40)
+    ]
+    print(
+        f"\nlong questions, {len(knowledge)} entries, {vocabulary:,} words (built in {build:.1f} s)"
+    )
+    for name, questions in (("random words", gibberish), ("typo-heavy", typos)):
+        p50, p99 = latencies(matcher, questions)
+        print(f"  {name:<13} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms (target p99 < 50 ms)")
+
+
 def rate(part: int, whole: int) -> str:
     return f"{part / whole:5.1%}" if whole else "    -"
 
@@ -131,6 +181,7 @@ def startup() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="0,1000,10000", help="synthetic extra entries")
+    parser.add_argument("--skip-vocabulary", action="store_true", help="no 450k-word run")
     args = parser.parse_args()
 
     base = load_knowledge(BUNDLED_KNOWLEDGE)
@@ -160,6 +211,9 @@ def main() -> None:
             f"  {len(knowledge):>8} {build:>8.2f} | {lex[0]:>7.2f} {lex[1]:>8.2f} | "
             f"{hyb[0]:>7.2f} {hyb[1]:>8.2f}   (vectors {dense_mb:.1f} MB)"
         )
+
+    if not args.skip_vocabulary:
+        hostile_long_questions(base)
 
     figures = startup()
     print(

@@ -27,6 +27,8 @@ RERANK_POOL = 40  # entries re-ranked with the fuzzy signal
 TYPO_MIN_LENGTH = 5  # shorter unknown words are not guessed at
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio needed to read an unknown word as a known term
 TYPO_FLOOR = 75.0  # a guessed term counts (ratio - floor) / (100 - floor) of a sure one
+TYPO_LOOKUPS = 8  # unknown words per question compared with the vocabulary (hostile input)
+TYPO_CACHE = 20_000  # remembered guesses per index
 
 
 @dataclass(frozen=True)
@@ -102,30 +104,65 @@ class SearchIndex:
             if known:
                 self.spellings.setdefault(surface, known)
         self.vocabulary = list(self.spellings)
+        # A typo nearly always keeps its first two letters or its last two, and a length within
+        # the ratio cutoff's reach: comparing with those buckets only keeps even a 450k-word
+        # vocabulary (a big server's own entries) at well under a millisecond per word.
+        self._buckets: dict[tuple[str, str, int], list[str]] = {}
+        for word in self.vocabulary:
+            for edge in (("first", word[:2]), ("last", word[-2:])):
+                self._buckets.setdefault((*edge, len(word)), []).append(word)
+        self._guesses: dict[str, tuple[tuple[str, ...], float]] = {}
         self.doc_weights = [
             tuple(sum(self.idf[term] for term in terms) for terms in item.doc_terms)
             for item in self.items
         ]
 
-    def _resolve(self, token: str) -> tuple[tuple[str, ...], float]:
-        """The known terms a question word stands for, and how sure we are (typos < 1)."""
+    def _resolve(self, token: str, budget: list[int]) -> tuple[tuple[str, ...], float]:
+        """The known terms a question word stands for, and how sure we are (typos < 1).
+
+        `budget` counts the vocabulary comparisons this question may still make."""
         if token in self.idf:
             return (token,), 1.0
         if len(token) < TYPO_MIN_LENGTH or not self.vocabulary:
             return (), 0.0
-        found = process.extractOne(
-            token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-        )
-        if found is None:
+        cached = self._guesses.get(token)
+        if cached is not None:
+            return cached
+        if budget[0] <= 0:
             return (), 0.0
-        return self.spellings[found[0]], (found[1] - TYPO_FLOOR) / (100 - TYPO_FLOOR)
+        budget[0] -= 1
+        guess = self._guess(token)
+        if len(self._guesses) >= TYPO_CACHE:
+            self._guesses.clear()
+        self._guesses[token] = guess
+        return guess
+
+    def _guess(self, token: str) -> tuple[tuple[str, ...], float]:
+        # fuzz.ratio >= 80 needs the lengths within a factor of 1.5 of each other
+        lengths = range(math.ceil(len(token) / 1.5), math.floor(len(token) * 1.5) + 1)
+        best: tuple[str, float] | None = None
+        for edge in (("first", token[:2]), ("last", token[-2:])):  # the last only as a fallback
+            for length in lengths:
+                words = self._buckets.get((*edge, length))
+                if not words:
+                    continue
+                cutoff = best[1] if best else TYPO_CUTOFF
+                found = process.extractOne(token, words, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if found is not None and (best is None or found[1] > best[1]):
+                    best = (found[0], found[1])
+            if best is not None:
+                break
+        if best is None:
+            return (), 0.0
+        return self.spellings[best[0]], (best[1] - TYPO_FLOOR) / (100 - TYPO_FLOOR)
 
     def _query(self, question: Normalized) -> _Query | None:
         words = list(dict.fromkeys(question.content))
+        budget = [TYPO_LOOKUPS]
         matched: dict[str, float] = {}  # term -> weight * similarity
         total = 0.0
         for word in words:
-            terms, similarity = self._resolve(word)
+            terms, similarity = self._resolve(word, budget)
             if not terms:
                 total += self.unknown_idf
                 continue

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.answers.serving import KnowledgeService
 from bot.knowledge import KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Outcome
+from bot.matching.index import TYPO_LOOKUPS, SearchIndex
 from bot.matching.semantic import Semantic
 
 
@@ -105,3 +106,25 @@ async def test_index_is_built_once_per_knowledge_version(
     first = await knowledge_service.matcher_for(None)
     second = await knowledge_service.matcher_for(123)
     assert first is second
+
+
+def test_a_long_question_of_unknown_words_makes_few_vocabulary_searches(
+    bundled_knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each unknown word used to be compared with the whole vocabulary, twice: a 1,000-character
+    message of made-up words stalled the event loop for seconds on a big server."""
+    matcher = Matcher(bundled_knowledge)
+    searches: list[str] = []
+    original = SearchIndex._guess
+
+    def counting(index: SearchIndex, token: str) -> tuple[tuple[str, ...], float]:
+        searches.append(token)
+        return original(index, token)
+
+    monkeypatch.setattr(SearchIndex, "_guess", counting)
+    words = [f"zq{n:03d}vexlor" for n in range(100)]
+    matcher.match(" ".join(words) + ". what about zq001vexlor?")
+    assert 0 < len(searches) <= 2 * TYPO_LOOKUPS  # the whole message and its asking sentence
+    searches.clear()
+    typos = matcher.match("machne lerning enginer salery in the us")  # typos still work
+    assert typos.candidates[0].id == "salary-ml-engineer"

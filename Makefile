@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/matcher_bench.py
 	$(BIN)/python benchmarks/layer_rebuild_bench.py
 	$(BIN)/python benchmarks/progress_bench.py
+
+# The Docker image installs from requirements.lock: regenerate it when pyproject.toml changes.
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.12 \
+		--python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,6 +7,7 @@ import textwrap
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
+from bot.knowledge.staleness import freshness_note
 from bot.matching.engine import MatchResult, Outcome
 
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
@@ -51,6 +52,8 @@ def entry_text(entry: Entry, knowledge: KnowledgeBase) -> str:
     parts = [entry.title.upper(), "", plain(entry.answer).strip()]
     if titles:
         parts += ["", "Related: " + "; ".join(titles)]
+    if (freshness := freshness_note(entry)) is not None:
+        parts += ["", freshness[0].upper() + freshness[1:] + "."]
     parts += ["", f"[topic: {entry.id}]"]
     return "\n".join(parts)
 

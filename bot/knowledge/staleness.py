@@ -38,8 +38,11 @@ def is_out_of_date(entry: Entry, today: dt.date) -> bool:
     return entry.review_by is not None and entry.review_by < today
 
 
-def as_of(entry: Entry) -> str | None:
-    """ "as of March 2026" for an entry whose facts date quickly; None for the others."""
+def freshness_note(entry: Entry, today: dt.date | None = None) -> str | None:
+    """ "as of March 2026" for an entry whose facts date quickly, with "may be out of date" once
+    its review_by has passed; None for entries that do not date."""
     if entry.review_by is None or entry.reviewed is None:
         return None
-    return f"as of {entry.reviewed:%B %Y}"
+    today = today or dt.datetime.now(dt.UTC).date()
+    note = f"as of {entry.reviewed:%B %Y}"
+    return f"{note} · may be out of date" if is_out_of_date(entry, today) else note

@@ -14,6 +14,7 @@ from bot.answers.text import NO_MATCH_REPLY
 from bot.discord.limits import DESCRIPTION_MAX, FIELD_VALUE_MAX, FOOTER_MAX, TITLE_MAX, clip
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
+from bot.knowledge.staleness import freshness_note
 
 # Our own choices, within Discord's limits (bot.discord.limits)
 PAGE_CHARS = 2000  # one screen of answer; leaves room for title, Related and footer in 6,000
@@ -90,6 +91,8 @@ def answer_embed(entry: Entry, knowledge: KnowledgeBase, page: int = 0) -> disco
     if related:
         embed.add_field(name="Related", value=related, inline=False)
     footer = f"topic: {entry.id}"
+    if (freshness := freshness_note(entry)) is not None:
+        footer += f" · {freshness}"
     if len(pages) > 1:
         footer += f" · page {page + 1}/{len(pages)}"
     return embed.set_footer(text=clip(footer, FOOTER_MAX))

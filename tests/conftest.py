@@ -7,6 +7,7 @@ on PostgreSQL in a database of its own that is dropped afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -41,6 +42,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def bundled_knowledge() -> KnowledgeBase:
     return load_knowledge(BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled knowledge folder, for tests that edit the files."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(BUNDLED_KNOWLEDGE, directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

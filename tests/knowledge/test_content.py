@@ -6,7 +6,6 @@ one check behind `careerbot kb validate`, start-up and /kb reload) and reloaded 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,19 +13,12 @@ import pytest
 
 from bot.answers.serving import KnowledgeService
 from bot.cli import run_cli
-from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.config import Settings
 from bot.knowledge import DataFileError, KnowledgeBase
 from bot.services import Services, open_services
 
 USER = 77
 MLOPS = "what does an mlops engineer do"
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path: Path) -> Path:
-    directory = tmp_path / "knowledge"
-    shutil.copytree(BUNDLED_KNOWLEDGE, directory)
-    return directory
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import asyncio
 import dataclasses
 import json
 import re
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.answers.serving import KnowledgeService
-from bot.config import BUNDLED_KNOWLEDGE, Settings
+from bot.config import Settings
 from bot.db.models import GuildEntry, KnowledgeRevision
 from bot.discord import common
 from bot.discord.app import CareerBot, create_bot
@@ -703,13 +702,6 @@ async def test_stats_show_most_asked_topics_and_votes(
 
 
 # ---- reload --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path: Path) -> Path:
-    directory = tmp_path / "knowledge"
-    shutil.copytree(BUNDLED_KNOWLEDGE, directory)
-    return directory
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -15,21 +16,40 @@ from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
 
 
+BOOKKEEPING_BUDGET = 0.5  # seconds an answer waits for its statistics write, at most
+
+
 class AskService:
     """The one path every front end (Discord, terminal, CLI) takes to answer a question."""
 
     def __init__(self, knowledge: KnowledgeService, sessions: Sessions | None) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
+        self._pending: set[asyncio.Future[None]] = set()
 
     async def ask(self, question: str, guild_id: int | None = None) -> MatchResult:
         matcher = await self.knowledge.matcher_for(guild_id)
-        result = matcher.match(question)
+        # in a worker thread: the sentence model and a big server's index must not hold the
+        # event loop (every server and the gateway heartbeat share it)
+        result = await asyncio.to_thread(matcher.match, question)
         if result.outcome is Outcome.ANSWER and result.entry is not None:
-            await self.record_answer(guild_id, result.entry.id)
+            await self._bookkeep(self.record_answer(guild_id, result.entry.id))
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:
-            await self._record_unanswered(guild_id, result.normalized)
+            await self._bookkeep(self._record_unanswered(guild_id, result.normalized))
         return result
+
+    async def _bookkeep(self, write: Coroutine[Any, Any, None]) -> None:
+        """Give the statistics write a short head start, then answer regardless: a database
+        that hangs delays no answer by more than BOOKKEEPING_BUDGET (the write goes on)."""
+        task = asyncio.ensure_future(write)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        await asyncio.wait({task}, timeout=BOOKKEEPING_BUDGET)
+
+    async def settle(self) -> None:
+        """Wait for statistics writes still running (shutdown, tests)."""
+        if self._pending:
+            await asyncio.wait(set(self._pending))
 
     async def record_answer(self, guild_id: int | None, entry_id: str) -> None:
         """Count an answered topic (also when picked from "did you mean")."""

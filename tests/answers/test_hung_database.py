@@ -1,0 +1,48 @@
+"""A database that accepts connections and then never answers must not hold up answers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from bot.answers.ask import BOOKKEEPING_BUDGET, AskService
+from bot.answers.serving import KnowledgeService
+
+
+@pytest.fixture
+async def stalling_port() -> AsyncIterator[int]:
+    """A TCP server on loopback that accepts every connection and never sends a byte."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def stall(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(stall, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+
+
+async def test_a_hung_database_delays_an_answer_by_at_most_the_budget(
+    knowledge_service: KnowledgeService, stalling_port: int
+) -> None:
+    engine = create_async_engine(f"postgresql+asyncpg://bot@127.0.0.1:{stalling_port}/bot")
+    ask = AskService(knowledge_service, async_sessionmaker(engine))
+    try:
+        start = time.monotonic()
+        answered = await ask.ask("how much do ml engineers make")
+        unanswered = await ask.ask("how do i get a parking permit for the office garage")
+        took = time.monotonic() - start
+        assert answered.entry is not None and unanswered.entry is None
+        assert took < 2 * BOOKKEEPING_BUDGET + 1.0, took  # two questions, generous slack
+    finally:
+        for task in list(ask._pending):
+            task.cancel()
+        await engine.dispose()

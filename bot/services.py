@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
+from bot.answers.forum import ForumPostService
 from bot.answers.serving import KnowledgeService, open_semantic, save_vectors
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
@@ -38,6 +39,7 @@ class Services:
     ask: AskService
     guild_settings: GuildSettingsService
     feedback: FeedbackService
+    forum_posts: ForumPostService
     roadmaps: RoadmapService
     moderation: ModerationService
     insights: InsightsService
@@ -110,6 +112,7 @@ async def open_services(
         ask=AskService(knowledge, sessions),
         guild_settings=GuildSettingsService(sessions),
         feedback=FeedbackService(sessions),
+        forum_posts=ForumPostService(sessions),
         roadmaps=RoadmapService(tracks, sessions, knowledge),
         moderation=ModerationService(knowledge, sessions),
         insights=InsightsService(knowledge, sessions),

@@ -15,7 +15,7 @@ from bot.db.upsert import upsert
 from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
 
-
+QUESTION_MAX = 1000  # the longest question answered: /ask's limit; longer forum posts are cut
 BOOKKEEPING_BUDGET = 0.5  # seconds an answer waits for its statistics write, at most
 
 
@@ -27,7 +27,12 @@ class AskService:
         self.sessions = sessions
         self._pending: set[asyncio.Future[None]] = set()
 
-    async def ask(self, question: str, guild_id: int | None = None) -> MatchResult:
+    async def ask(
+        self, question: str, guild_id: int | None = None, *, noted_as: str | None = None
+    ) -> MatchResult:
+        """Match the question and count it: its topic, or, without a confident answer, the
+        question for /kb gaps (as `noted_as` when given, e.g. a forum post's title, else as
+        normalised text)."""
         matcher = await self.knowledge.matcher_for(guild_id)
         # in a worker thread: the sentence model and a big server's index must not hold the
         # event loop (every server and the gateway heartbeat share it)
@@ -35,7 +40,8 @@ class AskService:
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self._bookkeep(self.record_answer(guild_id, result.entry.id))
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:
-            await self._bookkeep(self._record_unanswered(guild_id, result.normalized))
+            noted = noted_as or result.normalized
+            await self._bookkeep(self._record_unanswered(guild_id, noted))
         return result
 
     async def _bookkeep(self, write: Coroutine[Any, Any, None]) -> None:
@@ -61,14 +67,14 @@ class AskService:
             {"asked": TopicStat.asked + 1, "last_asked": now},
         )
 
-    async def _record_unanswered(self, guild_id: int | None, normalized: str) -> None:
+    async def _record_unanswered(self, guild_id: int | None, text: str) -> None:
         """Count the question on today's (UTC) row, for /kb gaps over the last N days."""
         now = utcnow()
         await self._write(
             UnansweredDaily,
             {
                 "guild_id": guild_id or NO_GUILD,
-                "text": normalized[:1000],
+                "text": text[:1000],
                 "day": now.date(),
                 "count": 1,
                 "last_asked": now,

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 64
+TAG_NAME_LENGTH = 20  # Discord's limit for a forum tag's name
 NO_GUILD = 0  # the guild_id of what happens outside servers (direct messages, the terminal)
 
 
@@ -52,7 +53,23 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     ask_channel_id: Mapped[int | None]
     mod_role_id: Mapped[int | None]
+    help_forum_id: Mapped[int | None]
+    solved_tag: Mapped[str | None] = mapped_column(String(TAG_NAME_LENGTH))  # None: "Solved"
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class ForumPost(Base):
+    """What became of a new post in a server's help forum, for /kb stats. No user id: who
+    asked is never stored, only what the bot answered and whether it solved the post."""
+
+    __tablename__ = "forum_posts"
+
+    thread_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # answered, suggested, unanswered
+    entry_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))  # the topic answered
+    resolution: Mapped[str | None] = mapped_column(String(16))  # solved, not_solved
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
 class RoadmapProgress(Base):

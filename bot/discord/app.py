@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 # Each feature's Discord adapter; its `setup` adds its cog and registers its buttons.
 EXTENSIONS: tuple[str, ...] = (
     "bot.answers.discord.ask",
+    "bot.answers.discord.forum",
     "bot.answers.discord.browse",
     "bot.settings.discord.cog",
     "bot.answers.discord.help",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import ColumnElement, Integer, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answers.forum import PostOutcome, Resolution
 from bot.answers.serving import KnowledgeService
-from bot.db.models import NO_GUILD, AnswerVote, TopicStat, UnansweredDaily, utcnow
+from bot.db.models import NO_GUILD, AnswerVote, ForumPost, TopicStat, UnansweredDaily, utcnow
 from bot.db.unit import Sessions, reader
 from bot.knowledge.layerstore import as_utc
 from bot.matching.engine import Outcome
@@ -42,13 +44,25 @@ class VoteCount:
 
 
 @dataclass(frozen=True)
+class ForumCounts:
+    """New help-forum posts: answered by the bot, solved by its answer, left for humans (no
+    answer fitted, or the asker said it did not solve the post)."""
+
+    posts: int = 0
+    answered: int = 0
+    solved: int = 0
+    left_for_humans: int = 0
+
+
+@dataclass(frozen=True)
 class GuildStats:
     topics: list[TopicCount]
     votes: list[VoteCount]
+    forum: ForumCounts = ForumCounts()
 
 
 class InsightsService:
-    """Read-only reports over unanswered_daily, topic_stats and answer_votes."""
+    """Read-only reports over unanswered_daily, topic_stats, answer_votes and forum_posts."""
 
     def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
         self.knowledge = knowledge
@@ -85,7 +99,8 @@ class InsightsService:
         return gaps[:limit]
 
     async def stats(self, guild_id: int | None, limit: int = 10) -> GuildStats:
-        """Most asked topics, and helpful / not-helpful votes per entry (most votes first)."""
+        """Most asked topics, helpful / not-helpful votes per entry (most votes first), and
+        what became of new help-forum posts."""
         guild = guild_id or NO_GUILD
         knowledge = await self.knowledge.knowledge_for(guild_id)
 
@@ -117,4 +132,26 @@ class InsightsService:
                 VoteCount(entry_id, title(entry_id), int(good or 0), int(count) - int(good or 0))
                 for entry_id, good, count in votes
             ]
-        return GuildStats(topic_counts, vote_counts)
+            forum = await self._forum_counts(session, guild)
+        return GuildStats(topic_counts, vote_counts, forum)
+
+    @staticmethod
+    async def _forum_counts(session: AsyncSession, guild: int) -> ForumCounts:
+        def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+            return func.sum(case((condition, 1), else_=0)).cast(Integer)
+
+        left = or_(
+            ForumPost.outcome == PostOutcome.UNANSWERED.value,
+            ForumPost.resolution == Resolution.NOT_SOLVED.value,
+        )
+        row = (
+            await session.execute(
+                select(
+                    func.count(),
+                    count(ForumPost.outcome == PostOutcome.ANSWERED.value),
+                    count(ForumPost.resolution == Resolution.SOLVED.value),
+                    count(left),
+                ).where(ForumPost.guild_id == guild)
+            )
+        ).one()
+        return ForumCounts(*(int(value or 0) for value in row))

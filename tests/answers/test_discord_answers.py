@@ -104,7 +104,9 @@ async def test_commands_sync_globally_with_limits_and_permissions(factory: Facto
         config = synced["config"]
         assert int(config["default_member_permissions"]) == 1 << 5  # Manage Server
         assert config["contexts"] == [0]  # servers only
-        assert [o["name"] for o in config["options"]] == ["ask-channel", "mod-role", "show"]
+        assert [o["name"] for o in config["options"]] == [
+            "ask-channel", "mod-role", "help-forum", "show"
+        ]  # fmt: skip
         for command in h.fake.commands[None]:
             assert len(command["name"]) <= 32 and 1 <= len(command["description"]) <= 100
 

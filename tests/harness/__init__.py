@@ -26,8 +26,9 @@ Example (pytest-asyncio)::
 * ``run_bot(bot, guilds=None, user=None, guild_ready_timeout=0.02, strict=True)`` -- async
   context manager yielding a ``BotHarness`` (``.fake``, ``.bot``, ``.guild``, ``.user``; on exit
   it settles, up to 1 s, so handler work such as a database write ends inside the test) with
-  ``slash``, ``autocomplete``, ``click``, ``submit_modal`` and ``send_message``; all but
-  autocomplete (which returns the choices) return an ``Exchange``. ``dm=True`` acts in a DM;
+  ``slash``, ``autocomplete``, ``click``, ``submit_modal``, ``send_message`` and ``open_post``
+  (a forum post: THREAD_CREATE, then its starter MESSAGE_CREATE); all but autocomplete (which
+  returns the choices) return an ``Exchange``. ``dm=True`` acts in a DM;
   an option named like a helper keyword (e.g. ``channel``) goes in ``slash(..., values={})``.
   ``settle()`` waits until the bot got every event and its handler tasks are done (also for an
   ``AutoShardedClient``, whose websockets live on its shards). A logged bot
@@ -39,10 +40,14 @@ Example (pytest-asyncio)::
   ``.channel_messages``, ``.edits``, ``.unhandled`` (unknown routes, answered 404),
   ``.commands`` (synced; by guild id, None = global), ``.messages`` (what the bot created, as
   Discord stores it), ``await .dispatch(event, data)``, ``await .wait_for(predicate)``,
-  ``.add_attachment(filename, data)``: an uploaded file for an attachment option
-  (``h.slash("kb", subcommand="import", file=fake.add_attachment("a.yaml", b"..."))`` puts it in
-  ``resolved.attachments``; GET on its url returns ``data``, as the CDN would).
-* ``payloads``: ``make_user/role/channel/dm_channel/member/guild``, ``make_slash_interaction``,
+  ``.add_message(message)``: a user's message GET can find (MESSAGE_CREATE adds it too),
+  ``.bot_permissions(channel)``, ``.add_attachment(filename, data)``: an uploaded file for an
+  attachment option (``h.slash("kb", subcommand="import",
+  file=fake.add_attachment("a.yaml", b"..."))`` puts it in ``resolved.attachments``; GET on its
+  url returns ``data``, as the CDN would).
+* ``payloads``: ``make_user/role/channel/dm_channel/member/guild``, ``make_forum_channel``,
+  ``make_tag``, ``make_thread``, ``make_overwrite``, ``channel_permissions``,
+  ``make_slash_interaction``,
   ``make_autocomplete_interaction``, ``make_component_interaction``, ``make_modal_submit``,
   ``make_message``. A submitted modal repeats what the modal showed for every input not in
   ``fields`` (a text input's pre-filled value, a select's default options), as Discord does.
@@ -59,24 +64,32 @@ Also as on Discord: a request with another bot token gets 401 (discord.py's logi
 ``FakeDiscord(privileged_intents=...)`` (default: all enabled) is closed with 4014 (discord.py
 raises ``PrivilegedIntentsRequired``); without the Message Content intent, MESSAGE_CREATE/UPDATE
 in servers arrive with empty content, embeds, attachments and components unless they mention
-the bot; a message body breaking a size limit (``limits.problems``: content, embeds, components)
-gets 400 "Invalid Form Body".
+the bot; a thread is edited (PATCH: name, archived, locked, applied_tags) only with Manage
+Threads unless the bot owns it, only to unarchive it while archived, and only with tags of
+its forum (at most 5), then THREAD_UPDATE follows; posting in a thread needs Send Messages in
+Threads and unarchives it; a message body breaking a size limit (``limits.problems``: content,
+embeds, components) gets 400 "Invalid Form Body".
 """
 
 from . import limits
 from .fake import FakeDiscord, Recorded
 from .payloads import (
     APP_ID,
+    channel_permissions,
     make_autocomplete_interaction,
     make_channel,
     make_component_interaction,
     make_dm_channel,
+    make_forum_channel,
     make_guild,
     make_member,
     make_message,
     make_modal_submit,
+    make_overwrite,
     make_role,
     make_slash_interaction,
+    make_tag,
+    make_thread,
     make_user,
     snowflake,
 )
@@ -88,17 +101,22 @@ __all__ = [
     "Exchange",
     "FakeDiscord",
     "Recorded",
+    "channel_permissions",
     "limits",
     "make_autocomplete_interaction",
     "make_channel",
     "make_component_interaction",
     "make_dm_channel",
+    "make_forum_channel",
     "make_guild",
     "make_member",
     "make_message",
     "make_modal_submit",
+    "make_overwrite",
     "make_role",
     "make_slash_interaction",
+    "make_tag",
+    "make_thread",
     "make_user",
     "redirect_discord",
     "run_bot",

@@ -10,17 +10,29 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 import yarl
 from aiohttp import WSMsgType, web
 
 from . import limits
-from .payloads import APP_ID, Payload, make_dm_channel, make_member, make_user, now_iso, snowflake
+from .payloads import (
+    APP_ID,
+    Payload,
+    channel_permissions,
+    make_dm_channel,
+    make_member,
+    make_user,
+    now_iso,
+    snowflake,
+)
 
 Args = dict[str, str]
 Handler = Callable[["Recorded", Args], Awaitable[web.Response]]
 LOADING, EPHEMERAL = 128, 64
 MESSAGE_CONTENT = 1 << 15  # the privileged intents, as bits of IDENTIFY's "intents"
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | MESSAGE_CONTENT  # members, presences, content
+THREAD_TYPES = (10, 11, 12)
+POST_TAGS_MAX = 5  # tags on one forum post
 
 
 @dataclass
@@ -53,6 +65,10 @@ def _empty() -> web.Response:
     return web.Response(status=204)
 
 
+def _missing_permissions() -> web.Response:
+    return _error("Missing Permissions", 50013, 403)
+
+
 class FakeDiscord:
     """REST under /api/v10 and a gateway at /gateway on 127.0.0.1 (random port)."""
 
@@ -78,6 +94,7 @@ class FakeDiscord:
         self.gateway_received: list[Payload] = []  # every payload the bot sent on the websocket
         self.commands: dict[str | None, list[Payload]] = {}  # guild id (None: global) -> synced
         self.messages: dict[str, Payload] = {}  # every message the bot created, by id
+        self.posted: dict[str, Payload] = {}  # every user message dispatched or added, by id
         self.interactions: dict[str, Payload] = {}  # dispatched interactions, by id
         self.attachments: dict[str, bytes] = {}  # user uploads (add_attachment), by id
         self.channels = {c["id"]: c for g in self.guilds for c in g["channels"]}
@@ -115,6 +132,7 @@ class FakeDiscord:
             ("DELETE", hook + msg_id, "delete", self._delete),
             ("GET", api + r"/attachments/(?P<aid>\d+)/[^/]+", "attachment", self._attachment),
             ("GET", chan, "channel", self._get_channel),
+            ("PATCH", chan, "edit_channel", self._edit_channel),
             ("POST", chan + "/messages", "channel_message", self._channel_message),
             ("POST", chan + "/typing", "typing", self._static(None)),
             ("GET", chan + msg_id, "get_message", self._get_message),
@@ -215,7 +233,11 @@ class FakeDiscord:
             raise RuntimeError("no gateway connection")
         if event == "INTERACTION_CREATE":
             self.interactions[data["id"]] = data
+        if event in ("THREAD_CREATE", "THREAD_UPDATE"):
+            stored = {k: v for k, v in data.items() if k != "newly_created"}
+            self.channels[data["id"]] = stored
         if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE"):
+            self.add_message(data)
             data = self._visible_content(data)
         self._seq += 1
         await self._ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
@@ -373,6 +395,11 @@ class FakeDiscord:
         self.channels[channel["id"]] = channel
         return _json(channel)
 
+    def add_message(self, message: Payload) -> None:
+        """A user's message as Discord stores it, so GET on it works (MESSAGE_CREATE adds it;
+        add one directly for a message the bot was never sent, e.g. a post's starter)."""
+        self.posted[message["id"]] = message
+
     def add_attachment(
         self, filename: str, data: bytes, content_type: str = "text/plain"
     ) -> Payload:
@@ -399,6 +426,44 @@ class FakeDiscord:
     async def _get_channel(self, rec: Recorded, args: Args) -> web.Response:
         channel = self.channels.get(args["channel"])
         return _json(channel) if channel else _error("Unknown Channel", 10003)
+
+    def bot_permissions(self, channel: Payload) -> discord.Permissions:
+        """The bot's permissions in a guild channel or thread (its roles and overwrites)."""
+        guild = next(g for g in self.guilds if g["id"] == channel["guild_id"])
+        return channel_permissions(guild, channel, self.bot_user["id"])
+
+    async def _edit_channel(self, rec: Recorded, args: Args) -> web.Response:
+        """Modify a thread (name, archived, locked, applied_tags), as Discord checks it: Manage
+        Threads unless the bot owns it, archived threads only unarchived, tags of the forum."""
+        thread = self.channels.get(args["channel"])
+        if thread is None:
+            return _error("Unknown Channel", 10003)
+        if thread["type"] not in THREAD_TYPES:
+            return _error("FakeDiscord: only threads can be edited", 0, 400)
+        body = rec.json or {}
+        meta = thread["thread_metadata"]
+        if meta["archived"] and body.get("archived") is not False:
+            return _error("Thread is archived", 50083, 400)
+        owner = thread["owner_id"] == self.bot_user["id"]
+        if not owner and not self.bot_permissions(thread).manage_threads:
+            return _missing_permissions()
+        if "applied_tags" in body:
+            forum = self.channels.get(thread["parent_id"], {})
+            known = {t["id"] for t in forum.get("available_tags", [])}
+            tags = [str(t) for t in body["applied_tags"]]
+            if len(tags) > POST_TAGS_MAX or not set(tags) <= known:
+                message = "applied_tags: unknown tag or more than 5"
+                return _error(f"Invalid Form Body ({message})", 50035, 400)
+            thread["applied_tags"] = tags
+        for key in ("archived", "locked", "auto_archive_duration"):
+            if key in body:
+                meta[key] = body[key]
+        if "archived" in body:
+            meta["archive_timestamp"] = now_iso()
+        if "name" in body:
+            thread["name"] = body["name"]
+        await self.dispatch("THREAD_UPDATE", thread)
+        return _json(thread)
 
     # ---- application commands --------------------------------------------------------------
     def _store_command(self, data: Payload, guild: str | None, old: Payload | None) -> Payload:
@@ -577,6 +642,11 @@ class FakeDiscord:
 
     async def _get_message(self, rec: Recorded, args: Args) -> web.Response:
         msg = self._message_for(args)
+        if msg is None and args.get("channel"):  # a user's message, as the bot may see it
+            msg = self.posted.get(args["mid"])
+            msg = self._visible_content(msg) if msg else None
+        if msg is not None and args.get("channel") not in (None, msg["channel_id"]):
+            msg = None
         return _json(msg) if msg else _error("Unknown Message", 10008)
 
     async def _edit(self, rec: Recorded, args: Args) -> web.Response:
@@ -595,6 +665,15 @@ class FakeDiscord:
         return _empty()
 
     async def _channel_message(self, rec: Recorded, args: Args) -> web.Response:
-        if args["channel"] not in self.channels:
+        channel = self.channels.get(args["channel"])
+        if channel is None:
             return _error("Unknown Channel", 10003)
+        if channel["type"] in THREAD_TYPES:  # a thread: its own permission; a post unarchives
+            if not self.bot_permissions(channel).send_messages_in_threads:
+                return _missing_permissions()
+            if channel["thread_metadata"]["archived"]:
+                if channel["thread_metadata"]["locked"]:
+                    return _missing_permissions()
+                channel["thread_metadata"]["archived"] = False
+                await self.dispatch("THREAD_UPDATE", channel)
         return _json(self._new_message(args["channel"], rec, rec.json))

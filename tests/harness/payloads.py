@@ -5,7 +5,9 @@ Ids are strings, as Discord sends them. Users, members, roles, channels and guil
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 import time
 from datetime import UTC, datetime
@@ -29,13 +31,15 @@ EVERYONE_PERMISSIONS = str(
     ).value
 )
 _ADMIN = discord.Permissions(administrator=True).value
+_THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 _counter = itertools.count(1)
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 
-def snowflake() -> str:
-    """A fresh, increasing snowflake id."""
-    return str(((int(time.time() * 1000) - 1420070400000) << 22) | (next(_counter) & 0x3FFFFF))
+def snowflake(at: datetime | None = None) -> str:
+    """A fresh, increasing snowflake id; with `at`, one made at that (aware) time."""
+    millis = int((at.timestamp() if at else time.time()) * 1000)
+    return str(((millis - 1420070400000) << 22) | (next(_counter) & 0x3FFFFF))
 
 
 def now_iso() -> str:
@@ -71,17 +75,108 @@ def make_role(
 
 
 def make_channel(
-    name: str = "general", *, type: int = 0, id: str | None = None, position: int = 0
+    name: str = "general",
+    *,
+    type: int = 0,
+    id: str | None = None,
+    position: int = 0,
+    overwrites: list[Payload] | None = None,
 ) -> Payload:
     return {
         "id": id or snowflake(),
         "name": name,
         "type": type,
         "position": position,
-        "permission_overwrites": [],
+        "permission_overwrites": overwrites or [],
         "nsfw": False,
         "parent_id": None,
         "topic": None,
+    }
+
+
+def make_overwrite(
+    target: Payload,
+    *,
+    allow: discord.Permissions | None = None,
+    deny: discord.Permissions | None = None,
+) -> Payload:
+    """A channel permission overwrite for a role (or @everyone: the guild's id) or a member
+    (a user dict)."""
+    return {
+        "id": target["id"],
+        "type": 1 if "username" in target else 0,
+        "allow": str(allow.value if allow else 0),
+        "deny": str(deny.value if deny else 0),
+    }
+
+
+def make_tag(name: str, *, id: str | None = None, moderated: bool = False) -> Payload:
+    """A forum tag, as a forum channel's available_tags lists it."""
+    return {
+        "id": id or snowflake(),
+        "name": name,
+        "moderated": moderated,
+        "emoji_id": None,
+        "emoji_name": None,
+    }
+
+
+def make_forum_channel(
+    name: str = "help",
+    *,
+    tags: list[Payload] | None = None,
+    id: str | None = None,
+    position: int = 0,
+    overwrites: list[Payload] | None = None,
+) -> Payload:
+    """A forum channel (type 15) whose posts may carry `tags`; put it in make_guild(channels)."""
+    return {
+        **make_channel(name, type=15, id=id, position=position, overwrites=overwrites),
+        "available_tags": tags or [],
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+        "default_thread_rate_limit_per_user": 0,
+        "rate_limit_per_user": 0,
+        "last_message_id": None,
+        "flags": 0,
+    }
+
+
+def make_thread(
+    parent: Payload,
+    owner: Payload,
+    name: str,
+    *,
+    guild_id: str,
+    applied_tags: list[str] | None = None,
+    id: str | None = None,
+) -> Payload:
+    """A public thread of `parent`: for a forum, a post titled `name` (its starter message has
+    the thread's id). As THREAD_CREATE sends it, without "newly_created"."""
+    tid = id or snowflake()
+    created = datetime.fromtimestamp(((int(tid) >> 22) + 1420070400000) / 1000, UTC)
+    return {
+        "id": tid,
+        "guild_id": guild_id,
+        "parent_id": parent["id"],
+        "owner_id": owner["id"],
+        "name": name,
+        "type": 11,
+        "last_message_id": tid,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "applied_tags": list(applied_tags or []),
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 4320,
+            "archive_timestamp": created.isoformat(),
+            "locked": False,
+            "create_timestamp": created.isoformat(),
+        },
     }
 
 
@@ -112,9 +207,11 @@ def make_guild(
     roles: list[Payload] | None = None,
     owner: Payload | None = None,
     id: str | None = None,
+    threads: list[Payload] | None = None,
 ) -> Payload:
     """A GUILD_CREATE payload. `members` holds user or member dicts; the owner is added as member.
-    The @everyone role (id = guild id) gets EVERYONE_PERMISSIONS."""
+    The @everyone role (id = guild id) gets EVERYONE_PERMISSIONS. `threads`: active threads
+    (e.g. forum posts opened before the bot started)."""
     gid = id or snowflake()
     owner = owner or make_user("owner")
     mems = [m if "user" in m else make_member(m) for m in members or []]
@@ -135,7 +232,7 @@ def make_guild(
         "features": [],
         "emojis": [],
         "stickers": [],
-        "threads": [],
+        "threads": list(threads or []),
         "voice_states": [],
         "presences": [],
         "stage_instances": [],
@@ -167,6 +264,25 @@ def member_permissions(guild: Payload, user_id: str) -> str:
     for role_id in member["roles"] if member else []:
         value |= roles.get(role_id, 0)
     return ALL_PERMISSIONS if user_id == guild["owner_id"] or value & _ADMIN else str(value)
+
+
+def channel_permissions(guild: Payload, channel: Payload, user_id: str) -> discord.Permissions:
+    """A member's permissions in a channel (a thread: its parent's), as Discord computes them:
+    guild roles, then the channel's @everyone, role and member overwrites."""
+    base = int(member_permissions(guild, user_id))
+    if base == int(ALL_PERMISSIONS):
+        return discord.Permissions(base)
+    if channel["type"] in _THREAD_TYPES:
+        channel = next((c for c in guild["channels"] if c["id"] == channel["parent_id"]), channel)
+    overwrites = {o["id"]: o for o in channel.get("permission_overwrites", [])}
+    member = find_member(guild, user_id)
+    roles = member["roles"] if member else []
+    for layer in ([guild["id"]], roles, [user_id]):  # @everyone, then roles, then the member
+        found = [overwrites[target] for target in layer if target in overwrites]
+        allow = functools.reduce(operator.or_, (int(o["allow"]) for o in found), 0)
+        deny = functools.reduce(operator.or_, (int(o["deny"]) for o in found), 0)
+        base = (base & ~deny) | allow
+    return discord.Permissions(base)
 
 
 def _interaction(

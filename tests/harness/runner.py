@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -18,7 +19,7 @@ from . import payloads as p
 from .fake import FakeDiscord, Recorded
 from .payloads import Payload
 
-_CHANNEL_PATH = re.compile(r"/channels/(\d+)/")
+_CHANNEL_PATH = re.compile(r"/channels/(\d+)(/|$)")
 # names of the tasks discord.py 2.7 runs handlers in: app commands, views, modals, events
 _HANDLER_TASKS = (
     "CommandTree-invoker",
@@ -267,6 +268,7 @@ class BotHarness:
             values,
             user=user or self.user,
             guild=guild,
+            channel=self.fake.channels.get(msg["channel_id"]) if guild else None,
             application_id=self.fake.application_id,
         )
         return await self._interact(payload, wait)
@@ -316,6 +318,51 @@ class BotHarness:
         )
         ex = Exchange(self.fake, msg, len(self.fake.requests), self.errors)
         await self.fake.dispatch("MESSAGE_CREATE", msg)
+        return ex
+
+    async def open_post(
+        self,
+        title: str,
+        content: str = "",
+        *,
+        forum: Payload | None = None,
+        user: Payload | None = None,
+        guild: Payload | None = None,
+        tags: list[Payload] | None = None,
+        attachments: list[Payload] | None = None,
+        starter: bool = True,
+        opened_at: datetime | None = None,
+    ) -> Exchange:
+        """Open a forum post as Discord announces it: THREAD_CREATE (``newly_created``) for
+        the thread titled `title`, then MESSAGE_CREATE for its starter message (same id as the
+        thread; `starter=False` leaves it out of the cache, GET still finds it). `forum`:
+        default the guild's first forum; `opened_at` backdates the ids. The Exchange's payload
+        is the starter message: ``await ex.wait("channel_message")`` waits for a post in it."""
+        user, g = user or self.user, guild or self.guild
+        assert g is not None, "forum posts live in a guild"
+        forum = forum or next(c for c in g["channels"] if c["type"] == 15)
+        thread = p.make_thread(
+            forum,
+            user,
+            title,
+            guild_id=g["id"],
+            applied_tags=[tag["id"] for tag in tags or []],
+            id=p.snowflake(opened_at),
+        )
+        message = p.make_message(
+            content,
+            user,
+            thread,
+            guild=g,
+            known_users=list(self.fake.users.values()),
+            attachments=attachments,
+            id=thread["id"],
+        )
+        self.fake.add_message(message)
+        ex = Exchange(self.fake, message, len(self.fake.requests), self.errors)
+        await self.fake.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        if starter:
+            await self.fake.dispatch("MESSAGE_CREATE", message)
         return ex
 
 

@@ -1,18 +1,21 @@
-"""/ask and free-text questions (a mention of the bot, the server's ask channel, DMs)."""
+"""/ask and free-text questions (a mention of the bot, the server's ask channel, DMs, a mention
+in a help-forum post)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answers.ask import QUESTION_MAX
 from bot.answers.discord import DYNAMIC_ITEMS
 from bot.answers.discord.components import result_reply
+from bot.answers.discord.forumpost import post_reply
+from bot.answers.discord.places import in_help_forum, mentions_me, without_my_mentions
 from bot.answers.ratelimit import RateLimiter, wait_text
 from bot.answers.text import USAGE_HINT
 from bot.db.engine import DatabaseUnavailable
@@ -25,9 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUESTION_MAX = 1000
 COOLING_DOWN = "⏳"
-_MENTION = re.compile(r"<@[!&]?(\d+)>")
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -71,17 +72,22 @@ class Ask(commands.Cog):
         """Answer a mention of the bot, a DM, or any question in the ask channel.
 
         Without the Message Content intent Discord still sends the text of mentions and DMs,
-        so those keep working; the ask channel then sees empty messages and stays quiet.
+        so those keep working; the ask channel then sees empty messages and stays quiet. In
+        the help forum the post itself is the help-forum cog's; after it only mentions get an
+        answer, as members there are talking to each other.
         """
         me = self.bot.user
         if me is None or message.author.bot or message.webhook_id is not None:
             return
         if message.type not in _ANSWERED_TYPES:
             return
-        addressed = message.guild is None or self._mentions_me(message, me.id)
+        addressed = message.guild is None or mentions_me(message, me.id)
+        in_post = await in_help_forum(self.bot.services.guild_settings, message.channel)
+        if in_post and (message.id == message.channel.id or not addressed):
+            return
         if not addressed and not await self._in_ask_channel(message):
             return
-        question = self._without_my_mentions(message, me.id)
+        question = without_my_mentions(message, me.id)
         guild_id = message.guild.id if message.guild else None
         if not addressed:  # ask channel: stay out of greetings and chatter
             preview = (await self.bot.services.knowledge.matcher_for(guild_id)).match(question)
@@ -92,7 +98,10 @@ class Ask(commands.Cog):
             await self._cooling_down(message, retry_after)
             return
         result = await self.bot.services.ask.ask(question, guild_id)
-        reply = await self.reply_for(result, guild_id, message.author.id)
+        if in_post and result.outcome is not Outcome.EMPTY and not result.smalltalk:
+            reply = post_reply(result, await self.bot.services.knowledge.knowledge_for(guild_id))
+        else:
+            reply = await self.reply_for(result, guild_id, message.author.id)
         await message.reply(**reply.send_kwargs(), mention_author=False)
 
     async def _cooling_down(self, message: discord.Message, retry_after: float) -> None:
@@ -105,21 +114,6 @@ class Ask(commands.Cog):
             return
         with contextlib.suppress(discord.HTTPException):  # no Add Reactions permission
             await message.add_reaction(COOLING_DOWN)
-
-    @staticmethod
-    def _mentions_me(message: discord.Message, my_id: int) -> bool:
-        """A direct mention of the bot or its role; @everyone and @here do not count."""
-        if any(user.id == my_id for user in message.mentions):
-            return True
-        role = message.guild.self_role if message.guild else None
-        return role is not None and role in message.role_mentions
-
-    @staticmethod
-    def _without_my_mentions(message: discord.Message, my_id: int) -> str:
-        role = message.guild.self_role if message.guild else None
-        mine = {my_id, role.id if role else None}
-        text = _MENTION.sub(lambda m: "" if int(m[1]) in mine else m[0], message.content)
-        return " ".join(text.split())
 
     async def _in_ask_channel(self, message: discord.Message) -> bool:
         if message.guild is None or not message.content:

@@ -183,7 +183,10 @@ def help_embed(
         "reply to your message."
     )
     if message_content:
-        free_text += " In the server's ask channel (`/config ask-channel`) I answer every question."
+        free_text += (
+            " In the server's ask channel (`/config ask-channel`) I answer every question, and "
+            "in its help forum (`/config help-forum`) each new post, once."
+        )
     else:
         free_text += " (This bot runs without the Message Content intent, so only mentions work.)"
     embed.add_field(name="Free text", value=free_text, inline=False)

@@ -22,7 +22,7 @@ from bot.discord.limits import (
 from bot.knowledge.layers import Origin
 from bot.knowledge.layerstore import Revision
 from bot.knowledge.yamlsource import ValidationIssue
-from bot.moderation.insights import Gap, GuildStats
+from bot.moderation.insights import ForumCounts, Gap, GuildStats
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.service import EntryState, ImportResult
 from bot.moderation.text import import_counts
@@ -221,4 +221,13 @@ def stats_embed(stats: GuildStats) -> discord.Embed:
         value=listing(votes, FIELD_VALUE_MAX) or "No votes yet.",
         inline=False,
     )
+    if stats.forum.posts:
+        embed.add_field(name="Help forum posts", value=forum_text(stats.forum), inline=False)
     return embed
+
+
+def forum_text(forum: ForumCounts) -> str:
+    return (
+        f"{forum.posts} new · {forum.answered} answered by me · {forum.solved} solved by my "
+        f"answer · {forum.left_for_humans} left for humans"
+    )

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.discord.common import say
 from bot.settings.discord import DYNAMIC_ITEMS
+from bot.settings.discord.forum import TAG_NAME_MAX, forum_notes
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
 
 NEEDS_MANAGE_SERVER = "You need the **Manage Server** permission to change CareerBot's settings."
 SERVER_ONLY = "Server settings only work inside a server, not in direct messages."
+TAG_WITHOUT_FORUM = (
+    "Name the forum too: `/config help-forum forum:#your-forum solved-tag:...`. "
+    "Nothing was changed."
+)
+HELP_FORUM_OFF = (
+    "Help forum turned off: new posts there get no answer from me. Members can still "
+    "mention me or /ask."
+)
 _CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
 
 
@@ -92,6 +101,35 @@ class Config(commands.Cog):
         else:
             await say(interaction, f"Members with {role.mention} can now moderate my answers.")
 
+    @config.command(name="help-forum", description="Answer each new post in a forum channel once")
+    @app_commands.describe(
+        forum="The forum whose new posts I answer; leave empty to turn it off",
+        solved_tag='The forum tag I put on solved posts (default "Solved")',
+    )
+    @app_commands.rename(solved_tag="solved-tag")
+    async def help_forum(
+        self,
+        interaction: discord.Interaction,
+        forum: discord.ForumChannel | None = None,
+        solved_tag: app_commands.Range[str, 1, TAG_NAME_MAX] | None = None,
+    ) -> None:
+        if not await self._allowed(interaction):
+            return
+        assert interaction.guild is not None
+        if forum is None and solved_tag is not None:
+            await say(interaction, TAG_WITHOUT_FORUM)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a database write
+        current = await self.bot.services.guild_settings.set_help_forum(
+            interaction.guild.id, forum.id if forum else None, solved_tag
+        )
+        if forum is None:
+            await say(interaction, HELP_FORUM_OFF)
+            return
+        notes = [f"I'll answer each new post in {forum.mention} once, inside the post."]
+        notes += forum_notes(forum, current.solved_tag, self.bot.intents.message_content)
+        await say(interaction, " ".join(notes))
+
     @config.command(name="show", description="Show this server's CareerBot settings")
     async def show(self, interaction: discord.Interaction) -> None:
         if not await self._allowed(interaction):
@@ -105,7 +143,11 @@ class Config(commands.Cog):
 def describe_settings(current: ServerSettings) -> str:
     channel = f"<#{current.ask_channel_id}>" if current.ask_channel_id else "not set"
     role = f"<@&{current.mod_role_id}>" if current.mod_role_id else "not set (Manage Server only)"
-    return f"Ask channel: {channel}\nModerator role: {role}"
+    forum = "not set"
+    if current.help_forum_id:
+        tag = discord.utils.escape_markdown(current.solved_tag)
+        forum = f"<#{current.help_forum_id}> (solved tag: **{tag}**)"
+    return f"Ask channel: {channel}\nModerator role: {role}\nHelp forum: {forum}"
 
 
 async def setup(bot: CareerBot) -> None:

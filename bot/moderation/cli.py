@@ -9,14 +9,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
-from bot.moderation.insights import InsightsService
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.rules import KnowledgeEditError
-from bot.moderation.service import Change, ModerationService
+
+if TYPE_CHECKING:  # `careerbot` builds this parser for every command: no database code here
+    from bot.moderation.insights import InsightsService
+    from bot.moderation.service import Change, ModerationService
 
 EXIT_REJECTED = 1
 EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`

@@ -98,7 +98,9 @@ async def open_services(
         await engine.dispose()
         raise DatabaseUnavailable(describe_failure(settings.database_url, exc)) from None
     sessions = make_session_factory(engine)
-    knowledge.attach_database(sessions, settings.kb_sync_seconds)  # per-server layers
+    knowledge.attach_database(  # per-server layers
+        sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -108,6 +110,6 @@ async def open_services(
         guild_settings=GuildSettingsService(sessions),
         feedback=FeedbackService(sessions),
         roadmaps=RoadmapService(tracks, sessions, knowledge),
-        moderation=ModerationService(knowledge, sessions),
+        moderation=ModerationService(knowledge, sessions, settings.max_server_entries),
         insights=InsightsService(knowledge, sessions),
     )

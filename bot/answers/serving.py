@@ -1,21 +1,30 @@
-"""The live knowledge base: what each server sees, and a matcher ready for it."""
+"""The live knowledge base: what each server sees, and a matcher ready for it.
+
+Importing this module loads no database code and no sentence model: `careerbot ask` uses it
+without either (the server layers and the model are imported when first used).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.answers.guildcache import GuildLayers, GuildView
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
 from bot.matching.engine import Matcher, Thresholds
-from bot.matching.semantic import EmbedderUnavailable, Semantic, load_semantic
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.answers.guildcache import CacheStats, GuildLayers, GuildView
+    from bot.matching.semantic import Semantic
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +40,8 @@ def open_semantic(matcher: str = "hybrid", model_dir: Path | None = None) -> Sem
     with MATCHER=lexical or when the model cannot be loaded (one warning line says why)."""
     if matcher == "lexical":
         return None
+    from bot.matching.semantic import EmbedderUnavailable, load_semantic
+
     try:
         return load_semantic(model_dir, vector_cache_file())
     except EmbedderUnavailable as error:
@@ -60,10 +71,28 @@ class KnowledgeService:
         self._base = knowledge
         self._matcher = Matcher(knowledge, self.thresholds, semantic=semantic)
         self._layers: GuildLayers | None = None
+        # Told of every layer change made in this process (other processes are notified).
+        self.change_listeners: list[Callable[[int], None]] = []
 
-    def attach_database(self, sessions: async_sessionmaker, sync_seconds: float = 1.0) -> None:
-        """Serve server layers from this database, checking for changes every sync_seconds."""
-        self._layers = GuildLayers(sessions, sync_seconds)
+    def attach_database(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sync_seconds: float = 1.0,
+        budget_bytes: int | None = None,
+    ) -> None:
+        """Serve server layers from this database, checking for changes every sync_seconds
+        and keeping at most `budget_bytes` of them in memory (default 512 MB)."""
+        from bot.answers.guildcache import DEFAULT_BUDGET_BYTES, GuildLayers
+
+        self._layers = GuildLayers(sessions, sync_seconds, budget_bytes or DEFAULT_BUDGET_BYTES)
+
+    @property
+    def layers(self) -> GuildLayers | None:
+        """The per-server cache, None without a database."""
+        return self._layers
+
+    def cache_stats(self) -> CacheStats | None:
+        return self._layers.stats() if self._layers is not None else None
 
     async def view_for(self, guild_id: int | None) -> GuildView | None:
         """The server's layer view, None without a database or a server."""
@@ -79,7 +108,14 @@ class KnowledgeService:
         return view if view is not None and view.bundled is self._matcher else None
 
     def invalidate(self, guild_id: int) -> None:
-        """A server's layer changed in this process: the next question re-reads it."""
+        """A server's layer changed in this process: the next question re-reads it, and the
+        change listeners (other processes) hear of it."""
+        self.changed_elsewhere(guild_id)
+        for listener in self.change_listeners:
+            listener(guild_id)
+
+    def changed_elsewhere(self, guild_id: int) -> None:
+        """Another process changed a server's layer: the next question here re-reads it."""
         if self._layers is not None:
             self._layers.invalidate(guild_id)
 

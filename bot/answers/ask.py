@@ -28,7 +28,7 @@ class AskService:
 
     async def ask(self, question: str, guild_id: int | None = None) -> MatchResult:
         matcher = await self.knowledge.matcher_for(guild_id)
-        result = matcher.match(question)
+        result = await self.knowledge.match(matcher, question)
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self.record_answer(guild_id, result.entry.id)
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:

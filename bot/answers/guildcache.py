@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.quietgc import collection_paused
 from bot.answers.sizedlru import LruStats, SizedLRU
 from bot.answers.viewsize import view_bytes
 from bot.knowledge.base import KnowledgeBase
@@ -56,10 +57,15 @@ class RetainingCache(PreparedCache):
 
     def __init__(self, normalize: Normalizer, items: Iterable[PreparedEntry] = ()) -> None:
         super().__init__(normalize)
-        self.retain(items)
+        self._items = {prepared_key(item.entry): item for item in items}
 
     def retain(self, items: Iterable[PreparedEntry]) -> None:
-        self._items = {prepared_key(item.entry): item for item in items}
+        """Forget what is not among `items`, deleting in place: replacing the dict would free
+        100,000 keys in one C call that holds the GIL, and so the event loop, for 50 ms."""
+        live = {id(item) for item in items}
+        stale = [key for key, item in self._items.items() if id(item) not in live]
+        for key in stale:
+            del self._items[key]
 
 
 @dataclass
@@ -248,15 +254,22 @@ class GuildLayers:
     def _build_raw(
         cls, guild_id: int, version: int, revision: int, raw: list[RawRow], bundled: Matcher
     ) -> GuildView:
-        return cls._build(guild_id, version, revision, decode_rows(raw), bundled)
+        """A worker thread's part of a full build (see bot.answers.quietgc)."""
+        with collection_paused():
+            rows = decode_rows(raw)
+            view = cls._build(guild_id, version, revision, rows, bundled)
+            free_gradually(rows)
+            return view
 
     @classmethod
     def _apply_raw(
         cls, view: GuildView, version: int, revision: int, changed: set[str], raw: list[RawRow]
     ) -> GuildView:
-        rows = decode_rows(raw)
-        updates = {entry_id: rows.get(entry_id) for entry_id in changed}
-        return cls._apply(view, version, revision, updates)
+        """A worker thread's part of an incremental refresh."""
+        with collection_paused():
+            rows = decode_rows(raw)
+            updates = {entry_id: rows.get(entry_id) for entry_id in changed}
+            return cls._apply(view, version, revision, updates)
 
     @staticmethod
     def _build(
@@ -295,6 +308,13 @@ class GuildLayers:
                 matcher=matcher,
             )
         )
+
+
+def free_gradually(rows: dict[str, LayerRow]) -> None:
+    """Empty `rows` one item at a time, so the interpreter can hand the GIL to the event loop
+    in between: dropping 100,000 rows at once is one C call of tens of milliseconds."""
+    while rows:
+        rows.popitem()
 
 
 def _finished(view: GuildView) -> GuildView:

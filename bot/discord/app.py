@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answers.quietgc import freeze_startup
 from bot.config import Settings
 from bot.discord.common import NO_PINGS
 from bot.discord.confirm import CancelButton
@@ -87,6 +88,8 @@ class CareerBot(commands.AutoShardedBot):
         self.add_dynamic_items(CancelButton)  # each feature registers its own in its setup
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self._owns_services:
+            freeze_startup()  # later garbage collections skip what start-up loaded
         if self.sync_on_start and self.syncs_commands:
             await self.sync_commands()
 

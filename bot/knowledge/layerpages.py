@@ -66,10 +66,16 @@ def _raw(row: Sequence[Any]) -> RawRow:
     return entry_id, data, aliases, bool(hidden)
 
 
-def decode_rows(raw: Sequence[RawRow]) -> dict[str, LayerRow]:
-    """LayerRows from raw rows, as layerstore.read_rows builds them (run it in a thread)."""
+def decode_rows(raw: list[RawRow]) -> dict[str, LayerRow]:
+    """LayerRows from raw rows, as layerstore.read_rows builds them (run it in a thread).
+
+    Empties `raw` as it goes, so each raw row is freed on its own: freeing 100,000 at once is
+    one C call that holds the GIL (and the event loop) for tens of milliseconds.
+    """
     rows: dict[str, LayerRow] = {}
-    for entry_id, data_text, aliases_text, hidden in raw:
+    raw.reverse()
+    while raw:
+        entry_id, data_text, aliases_text, hidden = raw.pop()
         data = json.loads(data_text) if data_text else None
         aliases = json.loads(aliases_text) if aliases_text else None
         phrases = aliases.get("phrases", []) if isinstance(aliases, dict) else []

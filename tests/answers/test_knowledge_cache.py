@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import tracemalloc
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -199,3 +200,18 @@ async def test_a_server_cannot_add_past_max_server_entries(opened: Services) -> 
         f"club-{GUILD}-4",
     }
 
+
+
+def test_a_view_holds_no_reference_cycles(bundled_knowledge: KnowledgeBase) -> None:
+    """Builds freeze what they leave alive (bot.answers.quietgc), so an evicted view must be
+    freed by reference counting alone."""
+    bundled = Matcher(bundled_knowledge)
+    gc.disable()  # only reference counting may free it
+    try:
+        view = GuildLayers._build_raw(2, 1, 1, synthetic_rows(50, seed=3), bundled)
+        parts = (view, view.matcher, view.matcher.index, view.matcher.cache, view.layer)
+        alive = [weakref.ref(part) for part in (*parts, view.knowledge)]
+        del view, parts
+        assert [ref() for ref in alive] == [None] * len(alive)
+    finally:
+        gc.enable()

@@ -34,6 +34,19 @@ def _int(env: dict[str, str], name: str, default: int | None) -> int | None:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600, got {raw!r}")
+    return value
+
+
 def _int_list(env: dict[str, str], name: str) -> tuple[int, ...]:
     raw = env.get(name, "").replace(" ", "")
     try:
@@ -54,7 +67,7 @@ class Settings:
     ask_rate: int = 5
     ask_per_seconds: int = 30
     roadmap_images: bool = True
-    kb_sync_seconds: float = 0.5  # other processes see a server's edit within this
+    kb_sync_seconds: float = 0.5  # version check interval; PostgreSQL notices come at once
     log_level: str = "INFO"
     matcher: str = "hybrid"  # "lexical" turns the sentence model off
     embedding_model: Path | None = None  # a directory with model.onnx + tokenizer.json
@@ -81,6 +94,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             matcher=(env.get("MATCHER") or "hybrid").strip().lower(),
             embedding_model=Path(env["EMBEDDING_MODEL"]) if env.get("EMBEDDING_MODEL") else None,
+            kb_sync_seconds=_float(env, "KB_SYNC_SECONDS", 0.5),
             knowledge_cache_mb=_int(env, "KNOWLEDGE_CACHE_MB", 512),
             max_server_entries=_int(env, "MAX_SERVER_ENTRIES", 20_000),
             metrics_port=_int(env, "METRICS_PORT", None),

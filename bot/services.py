@@ -18,6 +18,7 @@ from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, 
 from bot.db.engine import session_factory as make_session_factory
 from bot.moderation.insights import InsightsService
 from bot.moderation.service import ModerationService
+from bot.ops.changefeed import ChangeFeed
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import load_tracks
 from bot.settings.service import GuildSettingsService
@@ -39,15 +40,21 @@ class Services:
     roadmaps: RoadmapService
     moderation: ModerationService
     insights: InsightsService
+    feed: ChangeFeed | None = None  # knowledge-change notices between processes (PostgreSQL)
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
-    async def reload_content(self) -> Content:
+    @property
+    def reloads_everywhere(self) -> bool:
+        """Whether a reload here reaches every process on this database."""
+        return self.feed is not None
+
+    async def reload_content(self, *, announce: bool = True) -> Content:
         """Re-read the knowledge directory: knowledge and roadmap tracks, validated exactly as
         `careerbot kb validate` does, then served together (no question or roadmap command
         sees one without the other).
 
-        On any problem raise DataFileError and keep serving both previous ones. Only this
-        process reloads: other shard processes keep theirs until restarted.
+        On any problem raise DataFileError and keep serving both previous ones. On PostgreSQL
+        the other processes are told (`announce`) and reload too; on SQLite there are none.
         """
         directory = self.knowledge.directory
         if directory is None:
@@ -64,9 +71,13 @@ class Services:
             content.knowledge.version,
             ", ".join(content.tracks.ids()) or "none",
         )
+        if announce and self.feed is not None:
+            await self.feed.reloaded()
         return content
 
     async def close(self) -> None:
+        if self.feed is not None:
+            await self.feed.close()  # after sending the notices still on their way
         await self.engine.dispose()
 
 
@@ -101,7 +112,7 @@ async def open_services(
     knowledge.attach_database(  # per-server layers
         sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024
     )
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -113,3 +124,13 @@ async def open_services(
         moderation=ModerationService(knowledge, sessions, settings.max_server_entries),
         insights=InsightsService(knowledge, sessions),
     )
+    if ChangeFeed.supported(engine):
+        services.feed = ChangeFeed(
+            engine,
+            on_layer=knowledge.changed_elsewhere,
+            on_reload=lambda: services.reload_content(announce=False),
+            on_reconnect=knowledge.invalidate_all,
+        )
+        knowledge.change_listeners.append(services.feed.layer_changed)
+        services.feed.start()
+    return services

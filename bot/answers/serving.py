@@ -116,6 +116,11 @@ class KnowledgeService:
         for listener in self.change_listeners:
             listener(guild_id)
 
+    def invalidate_all(self) -> None:
+        """Every server re-reads its layer at its next question (notices may have been lost)."""
+        if self._layers is not None:
+            self._layers.invalidate_all()
+
     def changed_elsewhere(self, guild_id: int) -> None:
         """Another process changed a server's layer: the next question here re-reads it."""
         if self._layers is not None:

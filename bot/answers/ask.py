@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,10 +27,14 @@ class AskService:
     def __init__(self, knowledge: KnowledgeService, sessions: async_sessionmaker | None) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
+        self.observers: list[Callable[[MatchResult, float], None]] = []  # metrics: result, s
 
     async def ask(self, question: str, guild_id: int | None = None) -> MatchResult:
+        started = time.perf_counter()
         matcher = await self.knowledge.matcher_for(guild_id)
         result = await self.knowledge.match(matcher, question)
+        for observe in self.observers:
+            observe(result, time.perf_counter() - started)
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self.record_answer(guild_id, result.entry.id)
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:

@@ -56,7 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--zipf", type=float, default=1.0, help="exponent s of 1/rank^s")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--budget-mb", type=int, default=512)
-    parser.add_argument("--measure-servers", type=int, default=20)
+    parser.add_argument("--measure-servers", type=int, default=40)
     parser.add_argument("--matcher", choices=("lexical", "hybrid"), default="lexical")
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
@@ -117,33 +117,44 @@ def zipf_sampler(count: int, exponent: float, rng: random.Random):  # type: igno
     return lambda: bisect.bisect_left(cumulative, rng.random() * total)
 
 
-async def measure_per_entry(services: Services, servers: int, entries: int) -> None:
-    """Resident memory per server-owned entry, with every view held (run in a fresh process)."""
-    semantic = services.knowledge.matcher.semantic
-    vectors_before = len(semantic.vectors) if semantic is not None else 0
-    gc.collect()
-    before = rss_bytes()
-    for guild in range(FIRST_GUILD, FIRST_GUILD + servers):
+async def hold(services: Services, guilds: range) -> None:
+    for guild in guilds:
         await services.knowledge.knowledge_for(guild)
         layers = services.knowledge.layers
         if layers is not None:
             await layers.settled()
+
+
+async def measure_per_entry(services: Services, servers: int, entries: int) -> None:
+    """Resident memory per server-owned entry (run in a fresh process). The first half of the
+    servers warms up what is paid once (the model's working memory, shared caches); the
+    second half is measured."""
+    half = max(1, servers // 2)
+    await hold(services, range(FIRST_GUILD, FIRST_GUILD + half))
+    semantic = services.knowledge.matcher.semantic
+    vectors_before = len(semantic.vectors) if semantic is not None else 0
+    stats = services.knowledge.cache_stats()
+    estimated_before = stats.nbytes if stats else 0
     gc.collect()
-    owned = servers * entries
+    before = rss_bytes()
+    await hold(services, range(FIRST_GUILD + half, FIRST_GUILD + 2 * half))
+    gc.collect()
+    owned = half * entries
     grown = rss_bytes() - before
     stats = services.knowledge.cache_stats()
-    estimate = f", estimated {stats.nbytes / owned:,.0f} B" if stats else ""
+    estimate = f", estimated {(stats.nbytes - estimated_before) / owned:,.0f} B" if stats else ""
     print(
-        f"{servers} servers x {entries} entries held at once: resident memory "
-        f"+{grown / 1e6:.0f} MB, {grown / owned:,.0f} B per server-owned entry"
-        f"{estimate} (includes each server's copy of the bundled index)"
+        f"{half} more servers x {entries} entries held: resident memory +{grown / 1e6:.0f} MB, "
+        f"{grown / owned:,.0f} B per server-owned entry{estimate} (includes each server's "
+        f"copy of the bundled index)"
     )
     view = services.knowledge.cached_view(FIRST_GUILD)
     if semantic is not None and view is not None and view.matcher.dense is not None:
         print(
             f"  of which sentence vectors: {view.matcher.dense.nbytes / len(view.knowledge):,.0f}"
             f" B per entry in each view; the process-wide vector cache grew by "
-            f"{len(semantic.vectors) - vectors_before:,} vectors (float16, never evicted)"
+            f"{(len(semantic.vectors) - vectors_before) / owned:.1f} vectors per entry "
+            f"(float16, never evicted)"
         )
 
 
@@ -163,7 +174,7 @@ async def run(args: argparse.Namespace) -> None:
             await writer.close()
         rows = args.servers * args.entries
         print(f"seeded {rows:,} rows in {time.perf_counter() - start:.0f} s ({url.split(':')[0]})")
-        measure = min(args.measure_servers, args.servers)
+        measure = min(args.measure_servers, args.servers)  # half warm up, half measured
         subprocess.run(  # a fresh process: memory freed here would blur the measurement
             [
                 sys.executable, __file__, "--measure-only", "--database-url", url,

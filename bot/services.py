@@ -78,6 +78,7 @@ class Services:
     async def close(self) -> None:
         if self.feed is not None:
             await self.feed.close()  # after sending the notices still on their way
+        await self.knowledge.close()
         await self.engine.dispose()
 
 

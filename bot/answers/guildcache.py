@@ -149,6 +149,12 @@ class GuildLayers:
             len(self._refreshing),
         )
 
+    async def close(self) -> None:
+        """Stop the refreshes still running (their database connections are closing)."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
     async def settled(self) -> None:
         """Wait until no refresh is running (tests and benchmarks)."""
         while self._refreshing:

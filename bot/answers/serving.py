@@ -93,6 +93,11 @@ class KnowledgeService:
         """The per-server cache, None without a database."""
         return self._layers
 
+    async def close(self) -> None:
+        """Stop the per-server refreshes still running (before the database closes)."""
+        if self._layers is not None:
+            await self._layers.close()
+
     def cache_stats(self) -> CacheStats | None:
         return self._layers.stats() if self._layers is not None else None
 

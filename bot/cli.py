@@ -224,7 +224,7 @@ def _stale(knowledge: KnowledgeBase, within: int) -> int:
 
 def _doctor(settings: Settings) -> int:
     """What this installation would answer with, in a few lines (for bug reports)."""
-    from bot.answers.serving import open_semantic
+    from bot.answers.sentencemodel import open_semantic
     from bot.db.engine import redact
     from bot.knowledge.loader import load_knowledge
     from bot.matching.engine import Matcher
@@ -271,7 +271,7 @@ def result_json(result: MatchResult, matcher: str = "lexical") -> dict[str, obje
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     timings = Timings(enabled=args.timings)
-    from bot.answers.serving import open_semantic
+    from bot.answers.sentencemodel import open_semantic
     from bot.answers.text import result_text
     from bot.knowledge.loader import load_knowledge
     from bot.matching.engine import Matcher

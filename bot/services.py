@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
-from bot.answers.serving import KnowledgeService, open_semantic, save_vectors
+from bot.answers.sentencemodel import open_semantic, save_vectors
+from bot.answers.serving import KnowledgeService
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate

@@ -95,8 +95,8 @@ class CacheStats:
     nbytes: int
     budget: int
     evictions: int
-    hits: int  # questions whose server was in memory
-    misses: int  # questions whose server had to be read and built
+    hits: int  # lookups (about two per question) that found the server in memory
+    misses: int  # lookups that had to read and build it
     building: int  # refreshes running now
 
 

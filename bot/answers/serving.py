@@ -1,20 +1,18 @@
 """The live knowledge base: what each server sees, and a matcher ready for it.
 
-Importing this module loads no database code and no sentence model: `careerbot ask` uses it
-without either (the server layers and the model are imported when first used).
+Importing this module loads no database code and no sentence model (the server layers and the
+model are imported when first used).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
+from bot.answers.sentencemodel import open_semantic as open_semantic  # its former home
+from bot.answers.sentencemodel import save_vectors as save_vectors
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
@@ -26,35 +24,7 @@ if TYPE_CHECKING:
     from bot.answers.guildcache import CacheStats, GuildLayers, GuildView
     from bot.matching.semantic import Semantic
 
-log = logging.getLogger(__name__)
-
 MATCH_ON_LOOP_ENTRIES = 5_000  # bigger bases are matched off the event loop
-
-
-def vector_cache_file() -> Path:
-    """Where this machine keeps the sentence vectors it computed (server entries, edits)."""
-    return Path(platformdirs.user_cache_dir("careerbot")) / "vectors.npz"
-
-
-@functools.cache
-def open_semantic(matcher: str = "hybrid", model_dir: Path | None = None) -> Semantic | None:
-    """The process's sentence model, loaded once; None (lexical matching) when turned off
-    with MATCHER=lexical or when the model cannot be loaded (one warning line says why)."""
-    if matcher == "lexical":
-        return None
-    from bot.matching.semantic import EmbedderUnavailable, load_semantic
-
-    try:
-        return load_semantic(model_dir, vector_cache_file())
-    except EmbedderUnavailable as error:
-        log.warning("semantic matching is off, answering with words only: %s", error)
-        return None
-
-
-def save_vectors(semantic: Semantic | None) -> None:
-    """Keep newly computed vectors for the next start (best effort: a failure is logged)."""
-    if semantic is not None and semantic.vectors.dirty:
-        semantic.vectors.save(vector_cache_file())
 
 
 class KnowledgeService:

@@ -135,7 +135,7 @@ class KnowledgeCollector(Collector):
         )
         lookups = CounterMetricFamily(
             "careerbot_knowledge_cache_lookups",
-            "Questions by whether their server's knowledge was in memory (hit) or not (miss).",
+            "Lookups of a server's knowledge: in memory (hit) or to be built (miss).",
             labels=["result"],
         )
         lookups.add_metric(["hit"], stats.hits)

@@ -12,4 +12,5 @@ COPY knowledge ./knowledge
 COPY migrations ./migrations
 RUN useradd --create-home careerbot
 USER careerbot
+EXPOSE 9108
 CMD ["careerbot", "run", "--discord"]

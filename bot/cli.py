@@ -1,28 +1,29 @@
-"""`careerbot` command line: run, sync, chat, ask, kb, db, mydata."""
+"""`careerbot` command line: run, sync, chat, ask, kb, db, mydata.
+
+Each command imports what it needs when it runs: `ask` and `kb validate` load no database
+code, no Alembic and no discord.py (tests/ops/test_fast_start.py checks it).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import datetime as dt
 import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.answers.serving import KnowledgeService, open_semantic
-from bot.answers.text import result_text
 from bot.config import Settings, SettingsError
-from bot.content import load_content
-from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
-from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.loader import load_knowledge
-from bot.knowledge.staleness import DEFAULT_WITHIN_DAYS, due_for_review
+from bot.knowledge.staleness import DEFAULT_WITHIN_DAYS
 from bot.knowledge.yamlsource import DataFileError
-from bot.matching.engine import Matcher, MatchResult
-from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands, run_layer_command
+from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands
+
+if TYPE_CHECKING:
+    from bot.knowledge.base import KnowledgeBase
+    from bot.matching.engine import MatchResult
 
 EXIT_INVALID = 1
 EXIT_CONFIG = 2
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question and exit")
     ask.add_argument("question", help="the question, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--timings",
+        action="store_true",
+        help="print where the time goes (imports, knowledge, index, model, answer) to stderr",
+    )
 
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(
         dest="kb_command", required=True
@@ -122,9 +128,18 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         )
         print(str(exc), file=sys.stderr)
         return EXIT_INVALID
-    except DatabaseUnavailable as exc:
+    except Exception as exc:
+        if not _database_unavailable(exc):
+            raise
         print(f"careerbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """Whether `exc` is bot.db.engine.DatabaseUnavailable, without importing the database
+    code for commands that never touch it (if it is not loaded, nothing could raise it)."""
+    engine = sys.modules.get("bot.db.engine")
+    return engine is not None and isinstance(exc, engine.DatabaseUnavailable)
 
 
 def _discard_stdout() -> None:
@@ -138,6 +153,7 @@ def _discard_stdout() -> None:
 
 
 async def _layer_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.moderation.cli import run_layer_command
     from bot.services import open_services
 
     services = await open_services(settings)
@@ -148,28 +164,32 @@ async def _layer_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "kb" and args.kb_command in LAYER_COMMANDS:
-        return asyncio.run(_layer_command(args, settings))
-    if args.command == "kb":
+    if args.command == "kb" and args.kb_command not in LAYER_COMMANDS:
         return _kb(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
     if args.command == "doctor":
         return _doctor(settings)
-    if args.command == "db":
-        return asyncio.run(_db(args, settings))
-    if args.command == "mydata":
-        return asyncio.run(_mydata(args, settings))
     if args.command == "sync" or (
         args.command == "run" and (settings.discord_token or args.discord)
     ):
         from bot.discord.runner import run_discord
 
         return run_discord(settings, sync=args.command == "sync")
+    import asyncio  # only the commands below use the event loop
+
+    if args.command == "kb":
+        return asyncio.run(_layer_command(args, settings))
+    if args.command == "db":
+        return asyncio.run(_db(args, settings))
+    if args.command == "mydata":
+        return asyncio.run(_mydata(args, settings))
     return asyncio.run(_chat(settings))
 
 
 def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.knowledge.loader import load_knowledge
+
     directory = getattr(args, "path", None) or settings.knowledge_dir
     if args.kb_command == "validate":
         return _validate(directory)
@@ -185,6 +205,10 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
 
 def _stale(knowledge: KnowledgeBase, within: int) -> int:
     """Entries to fact-check, longest overdue first; exit code 1 when any is overdue."""
+    import datetime as dt
+
+    from bot.knowledge.staleness import due_for_review
+
     due = due_for_review(knowledge, dt.date.today(), within)
     for item in due:
         when = (
@@ -200,6 +224,11 @@ def _stale(knowledge: KnowledgeBase, within: int) -> int:
 
 def _doctor(settings: Settings) -> int:
     """What this installation would answer with, in a few lines (for bug reports)."""
+    from bot.answers.sentencemodel import open_semantic
+    from bot.db.engine import redact
+    from bot.knowledge.loader import load_knowledge
+    from bot.matching.engine import Matcher
+
     knowledge = load_knowledge(settings.knowledge_dir)
     semantic = open_semantic(settings.matcher, settings.embedding_model)
     matcher = Matcher(knowledge, semantic=semantic)
@@ -215,6 +244,8 @@ def _doctor(settings: Settings) -> int:
 
 def _validate(directory: Path) -> int:
     """Knowledge and roadmap tracks together, so one run lists every problem in both."""
+    from bot.content import load_content
+
     content = load_content(directory)  # DataFileError: printed by run_cli, exit code 1
     knowledge = content.knowledge
     print(
@@ -239,23 +270,84 @@ def result_json(result: MatchResult, matcher: str = "lexical") -> dict[str, obje
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    timings = Timings(enabled=args.timings)
+    from bot.answers.sentencemodel import open_semantic
+    from bot.answers.text import result_text
+    from bot.knowledge.loader import load_knowledge
+    from bot.matching.engine import Matcher
+
+    timings.lap("imports")
     knowledge = load_knowledge(settings.knowledge_dir)
+    timings.lap("knowledge load")
     semantic = open_semantic(settings.matcher, settings.embedding_model)
+    timings.lap("model")
     matcher = Matcher(knowledge, semantic=semantic)
+    timings.lap("index")
     questions = (
         (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
     )
     for question in questions:
         result = matcher.match(question)
+        timings.lap("answer")
         if args.json:
             line = result_json(result, matcher.kind)
             print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
             print(result_text(result, knowledge), end="\n\n", flush=True)
+        timings.pause()
+    timings.report()
     return 0
 
 
+class Timings:
+    """Wall and CPU time per phase of a command, printed to stderr (`ask --timings`).
+
+    "imports" counts from the interpreter's start: Python itself and every module loaded.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.phases: dict[str, tuple[float, float]] = {}
+        self._wall = _process_start_wall()
+        self._cpu = 0.0
+
+    def lap(self, phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        spent_wall, spent_cpu = self.phases.get(phase, (0.0, 0.0))
+        self.phases[phase] = (spent_wall + wall - self._wall, spent_cpu + cpu - self._cpu)
+        self._wall, self._cpu = wall, cpu
+
+    def pause(self) -> None:
+        """Leave printing out of the next phase."""
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def report(self) -> None:
+        if not self.enabled:
+            return
+        total_wall = sum(wall for wall, _ in self.phases.values())
+        total_cpu = sum(cpu for _, cpu in self.phases.values())
+        for phase, (wall, cpu) in [*self.phases.items(), ("total", (total_wall, total_cpu))]:
+            print(
+                f"{phase:>15}: {wall * 1000:7.1f} ms wall {cpu * 1000:7.1f} ms CPU",
+                file=sys.stderr,
+            )
+
+
+def _process_start_wall() -> float:
+    """perf_counter() at the moment this process started (Linux; else the first lap's)."""
+    try:
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as uptime:
+            up = float(uptime.read().split()[0])
+        return time.perf_counter() - (up - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter()
+
+
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db.engine import create_engine, migrate, redact
+
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine, args.revision, down=args.db_command == "downgrade")
@@ -267,7 +359,7 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _mydata(args: argparse.Namespace, settings: Settings) -> int:
     """Operator side of /mydata: export prints JSON to stdout; delete needs --yes."""
-    from bot.db.engine import session_factory
+    from bot.db.engine import create_engine, migrate, session_factory
     from bot.privacy.service import PrivacyService
 
     engine = create_engine(settings.database_url)
@@ -297,7 +389,9 @@ async def _mydata(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(settings: Settings) -> int:
+    from bot.answers.serving import KnowledgeService, open_semantic
     from bot.chat import run_chat
+    from bot.db.engine import redact
     from bot.services import open_services
 
     semantic = open_semantic(settings.matcher, settings.embedding_model)

@@ -7,10 +7,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
-from bot.db.engine import default_database_url
+from platformdirs import user_data_dir
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 MATCHERS = ("hybrid", "lexical")
+
+
+def default_database_url() -> str:
+    """An embedded SQLite file in the user's data directory (here, not in bot.db.engine, so
+    reading settings imports no database code)."""
+    folder = Path(user_data_dir("careerbot", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'careerbot.sqlite3'}"
 
 
 class SettingsError(ValueError):
@@ -29,6 +37,19 @@ def _int(env: dict[str, str], name: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600, got {raw!r}")
+    return value
 
 
 def _int_list(env: dict[str, str], name: str) -> tuple[int, ...]:
@@ -51,10 +72,14 @@ class Settings:
     ask_rate: int = 5
     ask_per_seconds: int = 30
     roadmap_images: bool = True
-    kb_sync_seconds: float = 0.5  # other processes see a server's edit within this
+    kb_sync_seconds: float = 0.5  # version check interval; PostgreSQL notices come at once
     log_level: str = "INFO"
     matcher: str = "hybrid"  # "lexical" turns the sentence model off
     embedding_model: Path | None = None  # a directory with model.onnx + tokenizer.json
+    knowledge_cache_mb: int = 512  # memory for servers' own knowledge; least used leave first
+    max_server_entries: int = 20_000  # entries a server may add; more are refused
+    metrics_port: int | None = None  # Prometheus /metrics and /healthz; off when None
+    metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let another container scrape it
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +99,11 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             matcher=(env.get("MATCHER") or "hybrid").strip().lower(),
             embedding_model=Path(env["EMBEDDING_MODEL"]) if env.get("EMBEDDING_MODEL") else None,
+            kb_sync_seconds=_float(env, "KB_SYNC_SECONDS", 0.5),
+            knowledge_cache_mb=_int(env, "KNOWLEDGE_CACHE_MB", 512),
+            max_server_entries=_int(env, "MAX_SERVER_ENTRIES", 20_000),
+            metrics_port=_int(env, "METRICS_PORT", None),
+            metrics_host=(env.get("METRICS_HOST") or "127.0.0.1").strip(),
         )
         if settings.matcher not in MATCHERS:
             choices = ", ".join(MATCHERS)
@@ -81,9 +111,13 @@ class Settings:
         for name, value in (
             ("ASK_RATE", settings.ask_rate),
             ("ASK_PER_SECONDS", settings.ask_per_seconds),
+            ("KNOWLEDGE_CACHE_MB", settings.knowledge_cache_mb),
+            ("MAX_SERVER_ENTRIES", settings.max_server_entries),
         ):
             if value < 1:
                 raise SettingsError(f"{name} must be at least 1, got {value}")
+        if settings.metrics_port is not None and not 0 < settings.metrics_port < 65536:
+            raise SettingsError(f"METRICS_PORT must be 1-65535, got {settings.metrics_port}")
         if settings.shard_ids and settings.shard_count is None:
             raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
         if settings.shard_count and any(i >= settings.shard_count for i in settings.shard_ids):

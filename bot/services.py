@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
 from bot.answers.forum import ForumPostService
-from bot.answers.serving import KnowledgeService, open_semantic, save_vectors
+from bot.answers.sentencemodel import open_semantic, save_vectors
+from bot.answers.serving import KnowledgeService
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
 from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
@@ -20,6 +21,7 @@ from bot.db.engine import session_factory as make_session_factory
 from bot.db.unit import Sessions
 from bot.moderation.insights import InsightsService
 from bot.moderation.service import ModerationService
+from bot.ops.changefeed import ChangeFeed
 from bot.privacy.service import PrivacyService
 from bot.roadmap.service import RoadmapService
 from bot.roadmap.tracks import load_tracks
@@ -44,15 +46,21 @@ class Services:
     moderation: ModerationService
     insights: InsightsService
     privacy: PrivacyService
+    feed: ChangeFeed | None = None  # knowledge-change notices between processes (PostgreSQL)
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
-    async def reload_content(self) -> Content:
+    @property
+    def reloads_everywhere(self) -> bool:
+        """Whether a reload here reaches every process on this database."""
+        return self.feed is not None
+
+    async def reload_content(self, *, announce: bool = True) -> Content:
         """Re-read the knowledge directory: knowledge and roadmap tracks, validated exactly as
         `careerbot kb validate` does, then served together (no question or roadmap command
         sees one without the other).
 
-        On any problem raise DataFileError and keep serving both previous ones. Only this
-        process reloads: other shard processes keep theirs until restarted.
+        On any problem raise DataFileError and keep serving both previous ones. On PostgreSQL
+        the other processes are told (`announce`) and reload too; on SQLite there are none.
         """
         directory = self.knowledge.directory
         if directory is None:
@@ -69,9 +77,14 @@ class Services:
             content.knowledge.version,
             ", ".join(content.tracks.ids()) or "none",
         )
+        if announce and self.feed is not None:
+            await self.feed.reloaded()
         return content
 
     async def close(self) -> None:
+        if self.feed is not None:
+            await self.feed.close()  # after sending the notices still on their way
+        await self.knowledge.close()
         await self.engine.dispose()
 
 
@@ -103,8 +116,10 @@ async def open_services(
         await engine.dispose()
         raise DatabaseUnavailable(describe_failure(settings.database_url, exc)) from None
     sessions = make_session_factory(engine)
-    knowledge.attach_database(sessions, settings.kb_sync_seconds)  # per-server layers
-    return Services(
+    knowledge.attach_database(  # per-server layers
+        sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024
+    )
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -114,7 +129,17 @@ async def open_services(
         feedback=FeedbackService(sessions),
         forum_posts=ForumPostService(sessions),
         roadmaps=RoadmapService(tracks, sessions, knowledge),
-        moderation=ModerationService(knowledge, sessions),
+        moderation=ModerationService(knowledge, sessions, settings.max_server_entries),
         insights=InsightsService(knowledge, sessions),
         privacy=PrivacyService(sessions),
     )
+    if ChangeFeed.supported(engine):
+        services.feed = ChangeFeed(
+            engine,
+            on_layer=knowledge.changed_elsewhere,
+            on_reload=lambda: services.reload_content(announce=False),
+            on_reconnect=knowledge.invalidate_all,
+        )
+        knowledge.change_listeners.append(services.feed.layer_changed)
+        services.feed.start()
+    return services

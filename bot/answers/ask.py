@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping, Sequence
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ class AskService:
         self.knowledge = knowledge
         self.sessions = sessions
         self._pending: set[asyncio.Future[None]] = set()
+        self.observers: list[Callable[[MatchResult, float], None]] = []  # metrics: result, s
 
     async def ask(
         self, question: str, guild_id: int | None = None, *, noted_as: str | None = None
@@ -33,10 +35,11 @@ class AskService:
         """Match the question and count it: its topic, or, without a confident answer, the
         question for /kb gaps (as `noted_as` when given, e.g. a forum post's title, else as
         normalised text)."""
+        started = time.perf_counter()
         matcher = await self.knowledge.matcher_for(guild_id)
-        # in a worker thread: the sentence model and a big server's index must not hold the
-        # event loop (every server and the gateway heartbeat share it)
-        result = await asyncio.to_thread(matcher.match, question)
+        result = await self.knowledge.match(matcher, question)
+        for observe in self.observers:
+            observe(result, time.perf_counter() - started)
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self._bookkeep(self.record_answer(guild_id, result.entry.id))
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:

@@ -1,4 +1,4 @@
-"""Per-server effective knowledge and matchers, kept fresh from the database.
+"""Per-server effective knowledge and matchers, kept fresh from the database, in bounded memory.
 
 Each server with a layer gets a view (effective base + matcher) cached at its kb_versions
 version. At most once per `sync_seconds` a question checks that version (one primary-key read);
@@ -6,30 +6,51 @@ when another process changed the layer, only the revisions since the view was bu
 only the changed rows re-validated and the matcher rebuilt with `Matcher.rebuilt`, which reuses
 every unchanged prepared entry. A write in this process calls `invalidate`, so the very next
 question here sees it without waiting.
+
+Memory: views live in a least-recently-used cache bounded by a byte budget (KNOWLEDGE_CACHE_MB);
+an evicted server is rebuilt at its next question. A server without a layer shares the bundled
+matcher and costs a few hundred bytes.
+
+Latency: reads and builds run in a background task per server (rows are decoded and indexed in
+a worker thread). A question waits for it at most `wait_seconds`, then answers from the previous
+view, or from the bundled base for a server not in memory, while the build finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answers.quietgc import collection_paused
+from bot.answers.sizedlru import LruStats, SizedLRU
+from bot.answers.viewsize import view_bytes
 from bot.db.unit import Sessions
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.layerpages import decode_rows, read_raw_rows
 from bot.knowledge.layers import LayerComposer, LayerRow
-from bot.knowledge.layerstore import changed_since, latest_revision_id, read_rows, read_version
+from bot.knowledge.layerstore import changed_since, latest_revision_id, read_version
 from bot.matching.engine import Matcher
 from bot.matching.index import PreparedCache, PreparedEntry, prepared_key
 from bot.matching.normalize import Normalizer
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.knowledge.layerpages import RawRow
+
 log = logging.getLogger(__name__)
 
 NEVER = float("-inf")
+DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
+ANSWER_WAIT_SECONDS = 1.0  # a question waits this long for a refresh, then answers from memory
+_TEXT_IN_ENTRY: dict[str, object] = {}  # stands for a cached row's text, kept in its entry only
 
 
 class RetainingCache(PreparedCache):
@@ -37,15 +58,24 @@ class RetainingCache(PreparedCache):
 
     def __init__(self, normalize: Normalizer, items: Iterable[PreparedEntry] = ()) -> None:
         super().__init__(normalize)
-        self.retain(items)
+        self._items = {prepared_key(item.entry): item for item in items}
 
     def retain(self, items: Iterable[PreparedEntry]) -> None:
-        self._items = {prepared_key(item.entry): item for item in items}
+        """Forget what is not among `items`, deleting in place: replacing the dict would free
+        100,000 keys in one C call that holds the GIL, and so the event loop, for 50 ms."""
+        live = {id(item) for item in items}
+        stale = [key for key, item in self._items.items() if id(item) not in live]
+        for key in stale:
+            del self._items[key]
 
 
 @dataclass
 class GuildView:
-    """One server's effective base and matcher at one layer version."""
+    """One server's effective base and matcher at one layer version.
+
+    The layer's rows keep their flags and aliases but not their text, which lives once, in the
+    effective entries: the cached layer is only ever updated with rows read anew.
+    """
 
     guild_id: int
     version: int  # kb_versions.version it reflects; -1 when the database could not be read
@@ -55,26 +85,81 @@ class GuildView:
     matcher: Matcher
     bundled: Matcher  # the bundled matcher it was built on; a reload makes the view stale
     checked_at: float = NEVER
+    nbytes: int = 0  # estimated memory it holds beyond the bundled base (bot.answers.viewsize)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """For the metrics endpoint and the benchmark."""
+
+    views: int
+    nbytes: int
+    budget: int
+    evictions: int
+    hits: int  # lookups (about two per question) that found the server in memory
+    misses: int  # lookups that had to read and build it
+    building: int  # refreshes running now
 
 
 class GuildLayers:
     """Caches one view per server; refreshes by version, rebuilding only what changed."""
 
-    def __init__(self, sessions: Sessions, sync_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        sync_seconds: float = 1.0,
+        budget_bytes: int = DEFAULT_BUDGET_BYTES,
+        wait_seconds: float = ANSWER_WAIT_SECONDS,
+    ) -> None:
         self.sessions = sessions
         self.sync_seconds = sync_seconds
-        self._views: dict[int, GuildView] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.wait_seconds = wait_seconds
+        self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes)
+        self._refreshing: dict[int, asyncio.Task[GuildView]] = {}
+        self._started: dict[int, float] = {}  # when each running refresh began
+        self._recheck: set[int] = set()  # invalidated while a refresh was running
+        self.hits = 0
+        self.misses = 0
 
     def invalidate(self, guild_id: int) -> None:
-        """Check the database on the next question (this process just wrote)."""
-        view = self._views.get(guild_id)
+        """Check the database on the next question (this process or another one just wrote)."""
+        view = self._views.peek(guild_id)
         if view is not None:
             view.checked_at = NEVER
+        if guild_id in self._refreshing:
+            self._recheck.add(guild_id)  # it may have read the version before the write
+
+    def invalidate_all(self) -> None:
+        """Check every server again (change notifications may have been missed)."""
+        for guild_id in self._views:
+            self.invalidate(guild_id)
 
     def cached(self, guild_id: int) -> GuildView | None:
         """The current view without touching the database (may be stale)."""
-        return self._views.get(guild_id)
+        return self._views.peek(guild_id)
+
+    def stats(self) -> CacheStats:
+        lru: LruStats = self._views.stats()
+        return CacheStats(
+            lru.items,
+            lru.nbytes,
+            lru.budget,
+            lru.evictions,
+            self.hits,
+            self.misses,
+            len(self._refreshing),
+        )
+
+    async def close(self) -> None:
+        """Stop the refreshes still running (their database connections are closing)."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    async def settled(self) -> None:
+        """Wait until no refresh is running (tests and benchmarks)."""
+        while self._refreshing:
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
     def _fresh(self, view: GuildView | None, bundled: Matcher) -> bool:
         return (
@@ -84,29 +169,63 @@ class GuildLayers:
         )
 
     async def view(self, guild_id: int, bundled: Matcher) -> GuildView:
-        """The server's view, refreshed when it may be out of date."""
+        """The server's view, refreshed when it may be out of date; never a wait past
+        `wait_seconds` from the start of the refresh."""
         view = self._views.get(guild_id)
+        if view is None:
+            self.misses += 1
+        else:
+            self.hits += 1
         if self._fresh(view, bundled):
             return view  # type: ignore[return-value]
-        async with self._locks.setdefault(guild_id, asyncio.Lock()):
-            view = self._views.get(guild_id)
-            if self._fresh(view, bundled):
-                return view  # type: ignore[return-value]
-            if view is not None and view.bundled is not bundled:
-                view = None  # the bundled base was reloaded: rebuild from scratch
-            checked_at = time.monotonic()
-            try:
-                view = await self._refresh(guild_id, view, bundled)
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("cannot refresh knowledge of server %s: %s", guild_id, exc)
-                view = view or self._bundled_view(guild_id, bundled, version=-1)
-            view.checked_at = checked_at
-            self._views[guild_id] = view
-            return view
+        task = self._refreshing.get(guild_id) or self._start_refresh(guild_id, bundled)
+        waited = time.monotonic() - self._started.get(guild_id, time.monotonic())
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(task), max(0.0, self.wait_seconds - waited)
+            )
+        except TimeoutError:
+            return view or self._bundled_view(guild_id, bundled, version=-1)
 
-    def _bundled_view(self, guild_id: int, bundled: Matcher, version: int) -> GuildView:
+    def _start_refresh(self, guild_id: int, bundled: Matcher) -> asyncio.Task[GuildView]:
+        task = asyncio.create_task(
+            self._refresh_and_keep(guild_id, bundled), name=f"knowledge of server {guild_id}"
+        )
+        self._refreshing[guild_id] = task
+        self._started[guild_id] = time.monotonic()
+        task.add_done_callback(functools.partial(self._refresh_done, guild_id))
+        return task
+
+    def _refresh_done(self, guild_id: int, task: asyncio.Task[GuildView]) -> None:
+        if self._refreshing.get(guild_id) is task:
+            del self._refreshing[guild_id]
+            del self._started[guild_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("refreshing server %s knowledge failed", guild_id, exc_info=task.exception())
+
+    async def _refresh_and_keep(self, guild_id: int, bundled: Matcher) -> GuildView:
+        view = self._views.peek(guild_id)
+        if view is not None and view.bundled is not bundled:
+            view = None  # the bundled base was reloaded: rebuild from scratch
+        checked_at = time.monotonic()
+        self._recheck.discard(guild_id)
+        try:
+            view = await self._refresh(guild_id, view, bundled)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("cannot refresh knowledge of server %s: %s", guild_id, exc)
+            view = view or self._bundled_view(guild_id, bundled, version=-1)
+        view.checked_at = NEVER if guild_id in self._recheck else checked_at
+        self._recheck.discard(guild_id)
+        for evicted in self._views.put(guild_id, view, view.nbytes):
+            log.debug("knowledge of server %s evicted from memory", evicted)
+        return view
+
+    @staticmethod
+    def _bundled_view(guild_id: int, bundled: Matcher, version: int) -> GuildView:
         layer = LayerComposer(bundled.knowledge)
-        return GuildView(guild_id, version, 0, layer, bundled.knowledge, bundled, bundled)
+        view = GuildView(guild_id, version, 0, layer, bundled.knowledge, bundled, bundled)
+        view.nbytes = view_bytes(bundled.knowledge, bundled, bundled, rows=0)
+        return view
 
     async def _refresh(self, guild_id: int, view: GuildView | None, bundled: Matcher) -> GuildView:
         async with self.sessions() as session:
@@ -118,25 +237,46 @@ class GuildLayers:
             if view is None or view.version < 0:
                 return await self._load(session, guild_id, version, bundled)
             changed, newest = await changed_since(session, guild_id, view.revision)
-            rows = await read_rows(session, guild_id, changed)
-        updates = {entry_id: rows.get(entry_id) for entry_id in changed}
-        return await asyncio.to_thread(self._apply, view, version, newest, updates)
+            raw = await read_raw_rows(session, guild_id, changed)
+        return await asyncio.to_thread(self._apply_raw, view, version, newest, changed, raw)
 
     async def _load(
         self, session: AsyncSession, guild_id: int, version: int, bundled: Matcher
     ) -> GuildView:
         revision = await latest_revision_id(session, guild_id)  # before the rows: see layerstore
-        rows = await read_rows(session, guild_id)
+        raw = await read_raw_rows(session, guild_id)
         start = time.perf_counter()
-        view = await asyncio.to_thread(self._build, guild_id, version, revision, rows, bundled)
+        view = await asyncio.to_thread(self._build_raw, guild_id, version, revision, raw, bundled)
         log.info(
-            "server %s knowledge: %d layer rows, %d entries, built in %.2f s",
+            "server %s knowledge: %d layer rows, %d entries, about %.1f MB, built in %.2f s",
             guild_id,
-            len(rows),
+            len(raw),
             len(view.knowledge),
+            view.nbytes / 1e6,
             time.perf_counter() - start,
         )
         return view
+
+    @classmethod
+    def _build_raw(
+        cls, guild_id: int, version: int, revision: int, raw: list[RawRow], bundled: Matcher
+    ) -> GuildView:
+        """A worker thread's part of a full build (see bot.answers.quietgc)."""
+        with collection_paused():
+            rows = decode_rows(raw)
+            view = cls._build(guild_id, version, revision, rows, bundled)
+            free_gradually(rows)
+            return view
+
+    @classmethod
+    def _apply_raw(
+        cls, view: GuildView, version: int, revision: int, changed: set[str], raw: list[RawRow]
+    ) -> GuildView:
+        """A worker thread's part of an incremental refresh."""
+        with collection_paused():
+            rows = decode_rows(raw)
+            updates = {entry_id: rows.get(entry_id) for entry_id in changed}
+            return cls._apply(view, version, revision, updates)
 
     @staticmethod
     def _build(
@@ -145,7 +285,7 @@ class GuildLayers:
         layer = LayerComposer(bundled.knowledge, rows.values())
         knowledge = layer.knowledge()
         matcher = _matcher_for(knowledge, bundled)
-        return GuildView(guild_id, version, revision, layer, knowledge, matcher, bundled)
+        return _finished(GuildView(guild_id, version, revision, layer, knowledge, matcher, bundled))
 
     @staticmethod
     def _apply(
@@ -165,14 +305,33 @@ class GuildLayers:
             matcher = view.matcher.rebuilt(knowledge)
             if isinstance(matcher.cache, RetainingCache):
                 matcher.cache.retain(matcher.index.items)
-        return replace(
-            view,
-            version=version,
-            revision=revision,
-            layer=layer,
-            knowledge=knowledge,
-            matcher=matcher,
+        return _finished(
+            replace(
+                view,
+                version=version,
+                revision=revision,
+                layer=layer,
+                knowledge=knowledge,
+                matcher=matcher,
+            )
         )
+
+
+def free_gradually(rows: dict[str, LayerRow]) -> None:
+    """Empty `rows` one item at a time, so the interpreter can hand the GIL to the event loop
+    in between: dropping 100,000 rows at once is one C call of tens of milliseconds."""
+    while rows:
+        rows.popitem()
+
+
+def _finished(view: GuildView) -> GuildView:
+    """Drop the rows' text (the entries hold it) and weigh the view."""
+    rows = view.layer.rows
+    for entry_id, row in rows.items():
+        if row.data is not None and row.data is not _TEXT_IN_ENTRY:
+            rows[entry_id] = LayerRow(entry_id, _TEXT_IN_ENTRY, row.aliases, row.hidden)
+    view.nbytes = view_bytes(view.knowledge, view.matcher, view.bundled, len(rows))
+    return view
 
 
 def _matcher_for(knowledge: KnowledgeBase, bundled: Matcher) -> Matcher:

@@ -1,47 +1,29 @@
-"""The live knowledge base: what each server sees, and a matcher ready for it."""
+"""The live knowledge base: what each server sees, and a matcher ready for it.
+
+Importing this module loads no database code and no sentence model (the server layers and the
+model are imported when first used).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import platformdirs
-
-from bot.answers.guildcache import GuildLayers, GuildView
-from bot.db.unit import Sessions
+from bot.answers.sentencemodel import open_semantic as open_semantic  # its former home
+from bot.answers.sentencemodel import save_vectors as save_vectors
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Entry
-from bot.matching.engine import Matcher, Thresholds
-from bot.matching.semantic import EmbedderUnavailable, Semantic, load_semantic
+from bot.matching.engine import Matcher, MatchResult, Thresholds
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.answers.guildcache import CacheStats, GuildLayers, GuildView
+    from bot.db.unit import Sessions
+    from bot.matching.semantic import Semantic
 
-
-def vector_cache_file() -> Path:
-    """Where this machine keeps the sentence vectors it computed (server entries, edits)."""
-    return Path(platformdirs.user_cache_dir("careerbot")) / "vectors.npz"
-
-
-@functools.cache
-def open_semantic(matcher: str = "hybrid", model_dir: Path | None = None) -> Semantic | None:
-    """The process's sentence model, loaded once; None (lexical matching) when turned off
-    with MATCHER=lexical or when the model cannot be loaded (one warning line says why)."""
-    if matcher == "lexical":
-        return None
-    try:
-        return load_semantic(model_dir, vector_cache_file())
-    except EmbedderUnavailable as error:
-        log.warning("semantic matching is off, answering with words only: %s", error)
-        return None
-
-
-def save_vectors(semantic: Semantic | None) -> None:
-    """Keep newly computed vectors for the next start (best effort: a failure is logged)."""
-    if semantic is not None and semantic.vectors.dirty:
-        semantic.vectors.save(vector_cache_file())
+MATCH_ON_LOOP_ENTRIES = 5_000  # bigger bases are matched off the event loop
 
 
 class KnowledgeService:
@@ -60,10 +42,33 @@ class KnowledgeService:
         self._base = knowledge
         self._matcher = Matcher(knowledge, self.thresholds, semantic=semantic)
         self._layers: GuildLayers | None = None
+        # Told of every layer change made in this process (other processes are notified).
+        self.change_listeners: list[Callable[[int], None]] = []
 
-    def attach_database(self, sessions: Sessions, sync_seconds: float = 1.0) -> None:
-        """Serve server layers from this database, checking for changes every sync_seconds."""
-        self._layers = GuildLayers(sessions, sync_seconds)
+    def attach_database(
+        self,
+        sessions: Sessions,
+        sync_seconds: float = 1.0,
+        budget_bytes: int | None = None,
+    ) -> None:
+        """Serve server layers from this database, checking for changes every sync_seconds
+        and keeping at most `budget_bytes` of them in memory (default 512 MB)."""
+        from bot.answers.guildcache import DEFAULT_BUDGET_BYTES, GuildLayers
+
+        self._layers = GuildLayers(sessions, sync_seconds, budget_bytes or DEFAULT_BUDGET_BYTES)
+
+    @property
+    def layers(self) -> GuildLayers | None:
+        """The per-server cache, None without a database."""
+        return self._layers
+
+    async def close(self) -> None:
+        """Stop the per-server refreshes still running (before the database closes)."""
+        if self._layers is not None:
+            await self._layers.close()
+
+    def cache_stats(self) -> CacheStats | None:
+        return self._layers.stats() if self._layers is not None else None
 
     async def view_for(self, guild_id: int | None) -> GuildView | None:
         """The server's layer view, None without a database or a server."""
@@ -79,7 +84,19 @@ class KnowledgeService:
         return view if view is not None and view.bundled is self._matcher else None
 
     def invalidate(self, guild_id: int) -> None:
-        """A server's layer changed in this process: the next question re-reads it."""
+        """A server's layer changed in this process: the next question re-reads it, and the
+        change listeners (other processes) hear of it."""
+        self.changed_elsewhere(guild_id)
+        for listener in self.change_listeners:
+            listener(guild_id)
+
+    def invalidate_all(self) -> None:
+        """Every server re-reads its layer at its next question (notices may have been lost)."""
+        if self._layers is not None:
+            self._layers.invalidate_all()
+
+    def changed_elsewhere(self, guild_id: int) -> None:
+        """Another process changed a server's layer: the next question here re-reads it."""
         if self._layers is not None:
             self._layers.invalidate(guild_id)
 
@@ -107,6 +124,14 @@ class KnowledgeService:
         """The matcher for what a server sees; rebuilt only when its layer version changes."""
         view = await self.view_for(guild_id)
         return view.matcher if view is not None else self._matcher
+
+    @staticmethod
+    async def match(matcher: Matcher, question: str) -> MatchResult:
+        """`matcher.match`, in a worker thread for a big server: its scoring walks postings
+        lists that grow with the server (60 ms at 100,000 entries), too long for the loop."""
+        if matcher.semantic is None and len(matcher.knowledge) <= MATCH_ON_LOOP_ENTRIES:
+            return matcher.match(question)  # the sentence model always runs off the loop
+        return await asyncio.to_thread(matcher.match, question)
 
     async def entry(self, guild_id: int | None, entry_id: str) -> Entry | None:
         return (await self.knowledge_for(guild_id)).get(entry_id)

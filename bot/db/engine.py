@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from platformdirs import user_data_dir
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,19 +15,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.config import default_database_url as default_database_url  # its old home
+
+if TYPE_CHECKING:  # Alembic is imported by the commands that migrate, not by every import
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 MIGRATION_LOCK = 0x6361726565722  # any constant shared by every CareerBot process
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or used; the message is one line for a human."""
-
-
-def default_database_url() -> str:
-    """An embedded SQLite file in the user's data directory."""
-    folder = Path(user_data_dir("careerbot", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'careerbot.sqlite3'}"
 
 
 def redact(url: str) -> str:
@@ -74,6 +69,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -81,6 +78,7 @@ def alembic_config() -> Config:
 
 async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
     """Run Alembic on this engine's connection (works inside a running event loop)."""
+    from alembic import command
 
     def run(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":

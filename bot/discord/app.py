@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answers.quietgc import freeze_startup
 from bot.config import Settings
 from bot.discord.common import NO_PINGS
 from bot.discord.confirm import CancelButton
 from bot.discord.errors import report_event_error, report_interaction_error
+from bot.discord.frontend import FRONTEND
 from bot.services import Services, open_services
+
+if TYPE_CHECKING:
+    from bot.discord.observability import Observability
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,12 @@ class CareerBot(commands.AutoShardedBot):
         intents.message_content = message_content
         if settings.shard_ids:  # else every shard of shard_count runs here
             options["shard_ids"] = list(settings.shard_ids)
+        self.observability: Observability | None = None
+        if settings.metrics_port is not None:  # METRICS_PORT: /metrics and /healthz
+            from bot.discord.observability import Observability
+
+            self.observability = Observability(settings.metrics_host, settings.metrics_port)
+            options.setdefault("http_trace", self.observability.trace)
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; never used
             help_command=None,
@@ -89,6 +100,10 @@ class CareerBot(commands.AutoShardedBot):
         self.add_dynamic_items(CancelButton)  # each feature registers its own in its setup
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.observability is not None:
+            await self.observability.start(self, self._services)
+        if self._owns_services:
+            freeze_startup()  # later garbage collections skip what start-up loaded
         if self.sync_on_start and self.syncs_commands:
             await self.sync_commands()
 
@@ -109,6 +124,25 @@ class CareerBot(commands.AutoShardedBot):
             log.info("synced %d commands globally", len(synced))
         return synced
 
+    def gateway_connected(self) -> bool:
+        """Ready, and every shard of this process connected (for /healthz)."""
+        return (
+            self.is_ready()
+            and not self.is_closed()
+            and all(not shard.is_closed() for shard in self.shards.values())
+        )
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Listeners of a message event run as front end "message" (metrics label)."""
+        if event_name != "message":
+            super().dispatch(event_name, *args, **kwargs)
+            return
+        token = FRONTEND.set("message")  # the listener tasks created now copy it
+        try:
+            super().dispatch(event_name, *args, **kwargs)
+        finally:
+            FRONTEND.reset(token)
+
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the ask cog's listener handles free text."""
 
@@ -118,6 +152,8 @@ class CareerBot(commands.AutoShardedBot):
     async def close(self) -> None:
         try:
             await super().close()
+            if self.observability is not None:
+                await self.observability.close()
         finally:
             if self._owns_services and self._services is not None:
                 await self._services.close()

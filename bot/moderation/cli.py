@@ -10,15 +10,16 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
-from bot.moderation.insights import InsightsService
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.rules import KnowledgeEditError
-from bot.moderation.service import Change, ModerationService
-from bot.moderation.text import describe_revision, import_counts
+
+if TYPE_CHECKING:  # `careerbot` builds this parser for every command: no database code here
+    from bot.moderation.insights import InsightsService
+    from bot.moderation.service import Change, ModerationService
 
 EXIT_REJECTED = 1
 EXIT_BAD_FILE = 2  # like other usage and configuration errors of `careerbot`
@@ -174,6 +175,7 @@ async def _run(args: argparse.Namespace, services: LayerServices) -> int:
 
 
 async def _history(args: argparse.Namespace, services: LayerServices) -> int:
+    from bot.moderation.text import describe_revision
     moderation = services.moderation
     for revision in await moderation.history(args.guild, args.id, args.limit):
         author = revision.author_id or "operator"
@@ -195,6 +197,7 @@ async def _export(args: argparse.Namespace, services: LayerServices) -> int:
 
 
 async def _import(args: argparse.Namespace, services: LayerServices) -> int:
+    from bot.moderation.text import import_counts
     text = sys.stdin.read() if args.file == "-" else read_text(args.file)
     result = await services.moderation.import_yaml(args.guild, text)
     print(f"imported: {import_counts(result)}")
@@ -238,7 +241,7 @@ async def _stats(args: argparse.Namespace, services: LayerServices) -> int:
     return 0
 
 
-Write = Callable[[ModerationService, argparse.Namespace], Awaitable[Change]]
+Write = Callable[["ModerationService", argparse.Namespace], Awaitable["Change"]]
 Report = Callable[[argparse.Namespace, LayerServices], Awaitable[int]]
 CHANGES: dict[str, Write] = {
     "add": lambda moderation, args: moderation.add(args.guild, _fields(args)),

@@ -112,9 +112,15 @@ class _Unchanged(Exception):
 class ModerationService:
     """add / edit / alias / hide / unhide / remove / show / history / revert / export / import."""
 
-    def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeService,
+        sessions: Sessions,
+        max_server_entries: int = 20_000,  # MAX_SERVER_ENTRIES: bounds a server's memory
+    ) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
+        self.max_server_entries = max_server_entries
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -205,10 +211,12 @@ class ModerationService:
             await bump_version(session, guild_id)
             wanted = {entry.id for entry, _ in parsed.entries} | {i for i, _ in parsed.hidden}
             current = await read_rows(session, guild_id, wanted)
-            known = frozenset(base.ids()) | await text_ids(session, guild_id)
+            own = await text_ids(session, guild_id)
+            known = frozenset(base.ids()) | own
             known |= {entry.id for entry, _ in parsed.entries}
             rows, issues = plan_import(parsed, current, base, known)
             imported = {entry.id for entry, _ in parsed.entries}
+            self._check_room(guild_id, own - set(base.ids()), imported - set(base.ids()))
             if issues:
                 raise KnowledgeEditError(issues)
             result = ImportResult()
@@ -241,9 +249,12 @@ class ModerationService:
             async with writer(self.sessions) as session:
                 await bump_version(session, guild_id)  # first: the server's write lock
                 row = await read_row(session, guild_id, entry_id)
-                known = frozenset(base.ids()) | await text_ids(session, guild_id)
+                own = await text_ids(session, guild_id)
+                known = frozenset(base.ids()) | own
                 ctx = EditContext(guild_id, entry_id, row, bundled, known)
                 after = plan(ctx)
+                if bundled is None and after is not None and after.data is not None:
+                    self._check_room(guild_id, own - set(base.ids()), {entry_id})
                 if text_data(row, bundled) is not None and text_data(after, bundled) is None:
                     await _refuse_if_referenced(session, ctx)
                 if row is None and after is not None:
@@ -260,6 +271,14 @@ class ModerationService:
         self.knowledge.invalidate(guild_id)
         entry = None if after is not None and after.hidden else effective_entry(after, bundled)
         return Change(revision_id, action, entry_id, row, after, entry)
+
+    def _check_room(self, guild_id: int, own: set[str], adding: set[str]) -> None:
+        """Refuse new server entries past MAX_SERVER_ENTRIES (edits of existing ones pass)."""
+        count, cap = len(own | adding), self.max_server_entries
+        if count > cap and count > len(own):
+            message = f"a server may add up to {cap:,} entries; this would make {count:,}"
+            issue = ValidationIssue(guild_file(guild_id), 0, None, "id", message)
+            raise KnowledgeEditError([issue])
 
     # --- reads ------------------------------------------------------------------------------
 

@@ -367,7 +367,7 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
             f"`{knowledge.version}`) and {len(tracks)} roadmap track"
             f"{'s' if len(tracks) != 1 else ''}. Every server gets them from its next question."
         )
-        if self.bot.settings.shard_ids:  # this process runs only some of the shards
+        if self.bot.settings.shard_ids and not services.reloads_everywhere:  # not notified
             text += f" {OTHER_PROCESSES}"
         await say(interaction, text)
 

@@ -1,0 +1,1 @@
+"""Running CareerBot in production: change notices between processes, metrics and health."""

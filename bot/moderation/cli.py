@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
+from bot.knowledge.yamlsource import DataFileError, parse_yaml
 from bot.moderation.insights import InsightsService
-from bot.moderation.layerfile import entry_yaml
+from bot.moderation.layerfile import IMPORT_MAX_BYTES, entry_yaml
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change, ModerationService
 from bot.moderation.text import describe_revision, import_counts
@@ -101,14 +100,37 @@ class FileProblem(Exception):
     """A file named on the command line can't be used; the message is one line for a human."""
 
 
-def read_text(path: Path | str) -> str:
-    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason')."""
+def read_text(path: Path | str, limit: int = IMPORT_MAX_BYTES) -> str:
+    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason'). A file larger than
+    `limit` bytes is refused after reading just past the limit, as Discord refuses uploads."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
+    return _decoded(data, str(path), limit)
+
+
+def read_stdin(limit: int = IMPORT_MAX_BYTES) -> str:
+    """Standard input as UTF-8 text, refused like a file when larger than `limit` bytes."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # a text stream without bytes underneath (tests)
+        data = sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    else:
+        data = binary.read(limit + 1)
+    return _decoded(data, "standard input", limit)
+
+
+def _decoded(data: bytes, name: str, limit: int) -> str:
+    if len(data) > limit:
+        raise FileProblem(
+            f"cannot read {name}: larger than {limit:,} bytes, the most one import takes "
+            "(split it into several files)"
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+        raise FileProblem(f"cannot read {name}: not UTF-8 text (byte {exc.start})") from None
 
 
 def write_text(path: Path, text: str) -> None:
@@ -135,11 +157,11 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if args.file is not None:
         try:
-            loaded = yaml.safe_load(read_text(args.file))  # JSON is YAML too
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where is not None else ""
-            problem = getattr(exc, "problem", None) or "invalid syntax"
+            loaded = parse_yaml(read_text(args.file), str(args.file)).data  # JSON is YAML too
+        except DataFileError as exc:
+            issue = exc.issues[0]
+            line = f" (line {issue.line})" if issue.line else ""
+            problem = issue.message.removeprefix("invalid YAML: ")
             raise FileProblem(f"{args.file} is not valid YAML or JSON{line}: {problem}") from None
         if not isinstance(loaded, dict):
             raise FileProblem(f"{args.file} must hold a mapping of entry fields")
@@ -195,7 +217,7 @@ async def _export(args: argparse.Namespace, services: LayerServices) -> int:
 
 
 async def _import(args: argparse.Namespace, services: LayerServices) -> int:
-    text = sys.stdin.read() if args.file == "-" else read_text(args.file)
+    text = read_stdin() if args.file == "-" else read_text(args.file)
     result = await services.moderation.import_yaml(args.guild, text)
     print(f"imported: {import_counts(result)}")
     return 0

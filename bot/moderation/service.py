@@ -8,6 +8,7 @@ committed. No Discord types here: the /kb cog and `careerbot kb ... --guild` bot
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ from bot.moderation.rules import (
 )
 
 Plan = Callable[[EditContext], LayerRow | None]
+PARALLEL_IMPORTS = 2
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class ModerationService:
     def __init__(self, knowledge: KnowledgeService, sessions: Sessions) -> None:
         self.knowledge = knowledge
         self.sessions = sessions
+        # Imports parse in worker threads (~30 MB per MB of YAML): two at a time bounds memory.
+        self._parsing = asyncio.Semaphore(PARALLEL_IMPORTS)
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -186,10 +190,12 @@ class ModerationService:
         self, guild_id: int, text: str, author_id: int | None = None
     ) -> ImportResult:
         """Merge a layer file (the export format): every entry and hidden id checked first,
-        then all applied in one transaction, or none."""
+        then all applied in one transaction, or none. Parsing and checking run in a worker
+        thread, so a large (or hostile) file never stalls the event loop."""
         file = f"<guild {guild_id} import>"
         try:
-            parsed = parse_layer_file(text, file)
+            async with self._parsing:
+                parsed = await asyncio.to_thread(parse_layer_file, text, file)
         except DataFileError as exc:
             raise KnowledgeEditError(exc.issues) from None
         base = self.knowledge.base
@@ -207,7 +213,7 @@ class ModerationService:
             current = await read_rows(session, guild_id, wanted)
             known = frozenset(base.ids()) | await text_ids(session, guild_id)
             known |= {entry.id for entry, _ in parsed.entries}
-            rows, issues = plan_import(parsed, current, base, known)
+            rows, issues = await asyncio.to_thread(plan_import, parsed, current, base, known)
             imported = {entry.id for entry, _ in parsed.entries}
             if issues:
                 raise KnowledgeEditError(issues)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from bot.knowledge.yamlsource import DataFileError, parse_yaml
 from bot.moderation.insights import InsightsService
 from bot.moderation.layerfile import IMPORT_MAX_BYTES, entry_yaml
-from bot.moderation.rules import KnowledgeEditError
+from bot.moderation.rules import EditConflict, KnowledgeEditError
 from bot.moderation.service import Change, ModerationService
 from bot.moderation.text import describe_revision, import_counts
 
@@ -57,6 +57,14 @@ def add_layer_commands(kb: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.add_argument("--file", type=Path, help="YAML or JSON mapping of entry fields")
         if name == "add":
             parser.add_argument("--id", dest="new_id", help="the new entry's id (kebab-case)")
+        else:
+            parser.add_argument(
+                "--if-revision",
+                type=int,
+                metavar="N",
+                help="save only if the entry is still at revision N (see `kb show`); "
+                "else print what changed since",
+            )
         parser.add_argument("--title")
         parser.add_argument("--category", help="default for new entries: community")
         parser.add_argument("--question", action="append", help="repeat for each question")
@@ -144,6 +152,12 @@ async def run_layer_command(args: argparse.Namespace, services: LayerServices) -
     """Run one `kb` layer command; the caller opens and closes the services."""
     try:
         return await _run(args, services)
+    except EditConflict as exc:
+        print(f"careerbot: nothing saved; {exc}", file=sys.stderr)
+        if exc.diff:
+            print("saved now (-) and yours (+):", file=sys.stderr)
+            print("\n".join(exc.diff), file=sys.stderr)
+        return EXIT_REJECTED
     except KnowledgeEditError as exc:
         print(f"careerbot: nothing saved; fix {len(exc.issues)} problem(s):", file=sys.stderr)
         print(str(exc), file=sys.stderr)
@@ -234,6 +248,7 @@ async def _show(args: argparse.Namespace, services: LayerServices) -> int:
     if args.json:
         data = {
             "origin": str(state.origin),
+            "revision": state.revision,
             "hidden": state.hidden,
             "aliases": list(state.aliases),
             "entry": state.text.to_data(),
@@ -241,6 +256,7 @@ async def _show(args: argparse.Namespace, services: LayerServices) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     flags = [str(state.origin)] + (["hidden"] if state.hidden else [])
+    flags.append(f"revision {state.revision}")
     print(f"# {state.entry_id} ({', '.join(flags)})")
     if state.aliases:
         print("# questions added here: " + "; ".join(state.aliases))
@@ -264,7 +280,9 @@ Write = Callable[[ModerationService, argparse.Namespace], Awaitable[Change]]
 Report = Callable[[argparse.Namespace, LayerServices], Awaitable[int]]
 CHANGES: dict[str, Write] = {
     "add": lambda moderation, args: moderation.add(args.guild, _fields(args)),
-    "edit": lambda moderation, args: moderation.edit(args.guild, args.id, _fields(args)),
+    "edit": lambda moderation, args: moderation.edit(
+        args.guild, args.id, _fields(args), if_revision=args.if_revision
+    ),
     "alias": lambda moderation, args: moderation.alias(args.guild, args.id, args.phrase),
     "unalias": lambda moderation, args: moderation.unalias(args.guild, args.id, args.phrase),
     "hide": lambda moderation, args: moderation.hide(args.guild, args.id),

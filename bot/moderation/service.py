@@ -75,6 +75,7 @@ class EntryState:
     entry: Entry  # what the matcher and members see: text plus aliases
     aliases: tuple[str, ...]
     hidden: bool
+    revision: int = 0  # the entry's newest revision in this server (0: never changed here)
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,21 @@ class ModerationService:
         )
 
     async def edit(
-        self, guild_id: int, entry_id: str, fields: Mapping[str, Any], author_id: int | None = None
+        self,
+        guild_id: int,
+        entry_id: str,
+        fields: Mapping[str, Any],
+        author_id: int | None = None,
+        *,
+        if_revision: int | None = None,
     ) -> Change:
-        """Replace some fields of any entry's text (bundled entries get a server override)."""
+        """Replace some fields of any entry's text (bundled entries get a server override).
+
+        `if_revision`: the entry's revision the new text was based on (EntryState.revision
+        when the form was opened); when someone saved a newer one, raise EditConflict.
+        """
         return await self._write(
-            guild_id, entry_id, author_id, "edit", lambda ctx: plan_edit(ctx, fields)
+            guild_id, entry_id, author_id, "edit", lambda ctx: plan_edit(ctx, fields, if_revision)
         )
 
     async def alias(
@@ -248,7 +259,8 @@ class ModerationService:
                 await bump_version(session, guild_id)  # first: the server's write lock
                 row = await read_row(session, guild_id, entry_id)
                 known = frozenset(base.ids()) | await text_ids(session, guild_id)
-                ctx = EditContext(guild_id, entry_id, row, bundled, known)
+                latest = await read_revisions(session, guild_id, entry_id, 1)
+                ctx = EditContext(guild_id, entry_id, row, bundled, known, next(iter(latest), None))
                 after = plan(ctx)
                 if text_data(row, bundled) is not None and text_data(after, bundled) is None:
                     await _refuse_if_referenced(session, ctx)
@@ -274,6 +286,7 @@ class ModerationService:
         entry_id = normalize_id(entry_id)
         async with reader(self.sessions) as session:
             row = await read_row(session, guild_id, entry_id)
+            latest = await read_revisions(session, guild_id, entry_id, 1)
         bundled = self.knowledge.base.get(entry_id)
         data = text_data(row, bundled)
         entry = effective_entry(row, bundled)
@@ -288,6 +301,7 @@ class ModerationService:
             entry=entry,
             aliases=row.aliases if row else (),
             hidden=bool(row and row.hidden),
+            revision=latest[0].id if latest else 0,
         )
 
     async def history(

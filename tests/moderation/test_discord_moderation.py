@@ -386,6 +386,70 @@ async def test_edit_form_is_prefilled_with_the_current_text(
     assert state.origin is Origin.OVERRIDE and state.text.questions == kaggle.questions
 
 
+async def test_a_stale_edit_form_is_refused_with_the_difference_and_reopens_on_current_text(
+    factory: Factory, services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    kaggle = services.knowledge.base.get("kaggle")
+    assert kaggle is not None
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        mine = (await kb(h, "edit", id="kaggle")).response["data"]  # both open the form
+        theirs = (await kb(h, "edit", id="kaggle", user=OWNER)).response["data"]
+        first = await h.submit_modal(
+            {"answer": "Owner: ask in #kaggle-team."}, custom_id=theirs["custom_id"], user=OWNER
+        )
+        assert (await reply(first))["content"] == "Saved your changes to `kaggle` (revision #1)."
+
+        stale = await h.submit_modal({"title": "Kaggle, by Mia"}, custom_id=mine["custom_id"])
+        body = await reply(stale)
+        embed = body["embeds"][0]
+        assert embed["title"] == "Not saved: kaggle changed meanwhile"
+        assert embed["description"].startswith(
+            "Someone saved revision #1 (edit) of this entry after you opened the form on "
+            "revision #0. Saving your form would have undone that, so nothing was saved."
+        )
+        old_answer = "\n".join(f"+{line}" for line in kaggle.answer.splitlines())
+        assert (
+            f"```diff\ntitle:\n-{kaggle.title}\n+Kaggle, by Mia\n"
+            f"answer:\n-Owner: ask in #kaggle-team.\n{old_answer}\n```"
+        ) in embed["description"]
+        assert custom_ids(body) == ["careerbot:kbform-current:kaggle"]
+        assert body["flags"] == EPHEMERAL
+        assert (await services.moderation.show(gid(servers[0]), "kaggle")).text.answer == (
+            "Owner: ask in #kaggle-team."
+        )
+
+        refused = await h.click("careerbot:kbform-current:kaggle", user=ALICE)
+        assert refused.response["data"]["content"] == NOT_A_MODERATOR
+        reopened = await h.click("careerbot:kbform-current:kaggle")
+        assert reopened.response["type"] == 9
+        inputs = modal_inputs(reopened.response["data"])
+        assert inputs["answer"]["value"] == "Owner: ask in #kaggle-team."
+        done = await reply(await h.submit_modal({"title": "Kaggle, by Mia"}))
+        assert done["content"] == "Saved your changes to `kaggle` (revision #2)."
+        every_body_is_safe(h.fake)
+    state = await services.moderation.show(gid(servers[0]), "kaggle")
+    assert (state.text.title, state.text.answer) == (
+        "Kaggle, by Mia",
+        "Owner: ask in #kaggle-team.",
+    )
+
+
+async def test_fix_and_resubmit_keeps_the_revision_the_form_was_opened_on(
+    factory: Factory, services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        assert (await kb(h, "edit", id="kaggle")).response["type"] == 9
+        invalid = await reply(await h.submit_modal({"title": "t" * 150}))
+        assert custom_ids(invalid) == ["careerbot:kbform:kaggle"]
+        await services.moderation.edit(gid(servers[0]), "kaggle", {"answer": "Meanwhile."})
+        again = await h.click("careerbot:kbform:kaggle")  # the draft, on revision 0
+        assert modal_inputs(again.response["data"])["title"]["value"] == "t" * 100
+        body = await reply(await h.submit_modal({"title": "Kaggle, fixed"}))
+        assert body["embeds"][0]["title"] == "Not saved: kaggle changed meanwhile"
+        assert custom_ids(body) == ["careerbot:kbform-current:kaggle"]
+    assert (await services.moderation.show(gid(servers[0]), "kaggle")).text.answer == "Meanwhile."
+
+
 async def test_saved_preview_of_a_long_answer_has_every_page_and_no_votes(
     factory: Factory, services: Services, servers: tuple[Payload, Payload]
 ) -> None:
@@ -474,6 +538,7 @@ async def test_alias_hide_unhide_remove_and_show(
         shown = await reply(await kb(h, "show", id="kaggle"))
         fields = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}
         assert fields["Hidden"] == "yes" and question in fields["Questions added in this server"]
+        assert fields["Revision"] == "#2"  # the hide, which an edit form would start from
         assert shown["embeds"][0]["description"].startswith("```yaml\n- id: kaggle\n")
         assert await text_of(await kb(h, "unhide", id="kaggle")) == (
             "`kaggle` is visible again (revision #3)."

@@ -14,7 +14,13 @@ from bot.answers.feedback import FeedbackService
 from bot.answers.serving import KnowledgeService, open_semantic, save_vectors
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
-from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
+from bot.db.engine import (
+    DatabaseUnavailable,
+    check_connection,
+    create_engine,
+    describe_failure,
+    migrate,
+)
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.unit import Sessions
 from bot.moderation.insights import InsightsService
@@ -92,8 +98,7 @@ async def open_services(
         if upgrade:
             await migrate(engine)
         else:
-            async with engine.connect():
-                pass
+            await check_connection(engine)
     except DatabaseUnavailable:
         await engine.dispose()
         raise

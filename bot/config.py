@@ -55,6 +55,7 @@ class Settings:
     log_level: str = "INFO"
     matcher: str = "hybrid"  # "lexical" turns the sentence model off
     embedding_model: Path | None = None  # a directory with model.onnx + tokenizer.json
+    gap_retention_days: int = 90  # unanswered questions are deleted after this many days
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +75,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             matcher=(env.get("MATCHER") or "hybrid").strip().lower(),
             embedding_model=Path(env["EMBEDDING_MODEL"]) if env.get("EMBEDDING_MODEL") else None,
+            gap_retention_days=_int(env, "GAP_RETENTION_DAYS", 90),
         )
         if settings.matcher not in MATCHERS:
             choices = ", ".join(MATCHERS)
@@ -81,6 +83,7 @@ class Settings:
         for name, value in (
             ("ASK_RATE", settings.ask_rate),
             ("ASK_PER_SECONDS", settings.ask_per_seconds),
+            ("GAP_RETENTION_DAYS", settings.gap_retention_days),
         ):
             if value < 1:
                 raise SettingsError(f"{name} must be at least 1, got {value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from bot.db.engine import (
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.unit import Sessions
 from bot.moderation.insights import InsightsService
+from bot.moderation.retention import DAY_SECONDS, GapRetention
 from bot.moderation.service import ModerationService
 from bot.privacy.service import PrivacyService
 from bot.roadmap.service import RoadmapService
@@ -48,7 +50,17 @@ class Services:
     moderation: ModerationService
     insights: InsightsService
     privacy: PrivacyService
+    retention: GapRetention
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _housekeeping: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    def start_housekeeping(self, every: float = DAY_SECONDS) -> None:
+        """Prune old unanswered questions every `every` seconds until close (long-running
+        front ends call this; open_services pruned once already)."""
+        if self._housekeeping is None or self._housekeeping.done():
+            self._housekeeping = asyncio.create_task(
+                self.retention.run(every), name="careerbot-housekeeping"
+            )
 
     async def reload_content(self) -> Content:
         """Re-read the knowledge directory: knowledge and roadmap tracks, validated exactly as
@@ -76,6 +88,10 @@ class Services:
         return content
 
     async def close(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         await self.engine.dispose()
 
 
@@ -107,6 +123,8 @@ async def open_services(
         raise DatabaseUnavailable(describe_failure(settings.database_url, exc)) from None
     sessions = make_session_factory(engine)
     knowledge.attach_database(sessions, settings.kb_sync_seconds)  # per-server layers
+    retention = GapRetention(sessions, settings.gap_retention_days)
+    await retention.prune()  # at every start; the Discord bot also prunes daily
     return Services(
         settings=settings,
         engine=engine,
@@ -119,4 +137,5 @@ async def open_services(
         moderation=ModerationService(knowledge, sessions),
         insights=InsightsService(knowledge, sessions),
         privacy=PrivacyService(sessions),
+        retention=retention,
     )

@@ -132,7 +132,7 @@ async def open_services(
         knowledge=knowledge,
         ask=AskService(knowledge, sessions),
         guild_settings=GuildSettingsService(sessions),
-        feedback=FeedbackService(sessions),
+        feedback=FeedbackService(sessions, knowledge),
         roadmaps=RoadmapService(tracks, sessions, knowledge),
         moderation=ModerationService(knowledge, sessions),
         insights=InsightsService(knowledge, sessions),

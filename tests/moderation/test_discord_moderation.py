@@ -12,6 +12,7 @@ import dataclasses
 import json
 import re
 import shutil
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -29,7 +30,8 @@ from bot.discord.errors import APOLOGY, SLOW_DATABASE
 from bot.knowledge import load_knowledge
 from bot.knowledge.layers import Origin
 from bot.knowledge.models import MAX_QUESTIONS, Entry
-from bot.knowledge.yamlsource import ValidationIssue
+from bot.knowledge.yamlsource import ANCHORS_REFUSED, ValidationIssue
+from bot.moderation import service as service_module
 from bot.moderation.discord.access import NOT_A_MODERATOR, SERVER_ONLY
 from bot.moderation.discord.cog import IMPORT_MAX_BYTES, OTHER_PROCESSES, OWNER_ONLY
 from bot.moderation.discord.gaps import GAP_GONE
@@ -47,6 +49,7 @@ from tests.harness import (
     run_bot,
 )
 from tests.harness.fake import FakeDiscord
+from tests.moderation.test_hostile_files import alias_bomb
 
 Factory = Callable[..., CareerBot]
 Payload = dict[str, Any]
@@ -626,6 +629,33 @@ async def exported(h: BotHarness, guild: Payload) -> bytes:
     ((name, data),) = followup.files
     assert name == f"careerbot-kb-{guild['id']}.yaml"
     return data
+
+
+async def test_an_uploaded_alias_bomb_is_refused_in_a_worker_thread(
+    factory: Factory,
+    services: Services,
+    servers: tuple[Payload, Payload],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    threads: list[int] = []
+    parse = service_module.parse_layer_file
+
+    def spy(text: str, file: str) -> Any:
+        threads.append(threading.get_ident())
+        return parse(text, file)
+
+    monkeypatch.setattr(service_module, "parse_layer_file", spy)
+    bomb = alias_bomb(levels=9, width=9).encode()  # 9**9 nodes once expanded
+    assert len(bomb) < 600
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        upload = h.fake.add_attachment("bomb.yaml", bomb)
+        body = await reply(await kb(h, "import", file=upload))
+        embed = body["embeds"][0]
+        assert embed["title"] == "Nothing saved: fix 1 problem"
+        assert embed["description"] == f"• line 1: {ANCHORS_REFUSED}"
+        every_body_is_safe(h.fake)
+    assert threads and threading.get_ident() not in threads
+    assert await counts(services) == (0, 0)
 
 
 async def test_export_then_import_round_trip_is_equal_and_import_is_all_or_nothing(

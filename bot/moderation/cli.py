@@ -153,7 +153,7 @@ async def run_layer_command(args: argparse.Namespace, services: LayerServices) -
     try:
         return await _run(args, services)
     except EditConflict as exc:
-        print(f"careerbot: nothing saved; {exc}", file=sys.stderr)
+        print(f"careerbot: {exc}", file=sys.stderr)  # it says that nothing was saved
         if exc.diff:
             print("saved now (-) and yours (+):", file=sys.stderr)
             print("\n".join(exc.diff), file=sys.stderr)

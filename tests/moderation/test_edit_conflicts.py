@@ -136,7 +136,7 @@ def test_cli_edit_with_if_revision(
     code, _, err = cli("edit", "kaggle", "--answer", "Second.", "--if-revision", "0")
     assert code == 1
     assert err == (
-        "careerbot: nothing saved; <guild 7>: kaggle: changed by someone else since revision 0 "
+        "careerbot: <guild 7>: kaggle: changed by someone else since revision 0 "
         "(now revision 1, edit); nothing saved: start again from the current text\n"
         "saved now (-) and yours (+):\nanswer:\n-First.\n+Second.\n"
     )

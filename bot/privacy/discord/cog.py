@@ -38,6 +38,7 @@ def export_text(gap_retention_days: int) -> str:
     """What comes with the export: what it holds, and the one thing it cannot hold."""
     return f"{EXPORT_TEXT} {UNANSWERED_TEXT.format(days=gap_retention_days)}"
 
+
 DELETE_PROMPT = (
     "Delete everything CareerBot stores about you: your roadmap progress on every track and "
     "your votes on answers? Knowledge edits you made as a moderator stay, without your name. "

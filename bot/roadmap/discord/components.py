@@ -42,8 +42,7 @@ from bot.roadmap.tracks import Track
 
 DONE_PREFIX = "careerbot:rm-done:"
 SHARED_ALREADY = (
-    "You already shared this card. Run `/roadmap view` again to share your progress as it is "
-    "now."
+    "You already shared this card. Run `/roadmap view` again to share your progress as it is now."
 )
 SHARES = FirstClicks()  # (message, member): each progress card is shared at most once
 GONE = (

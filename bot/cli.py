@@ -270,6 +270,17 @@ def result_json(result: MatchResult, matcher: str = "lexical") -> dict[str, obje
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer the question, or each line of stdin. Bytes that are not UTF-8 (in stdin or in
+    the argument) become U+FFFD, so one bad line neither stops the rest nor gets copied into
+    the output: every output line is valid UTF-8, and with --json valid JSON."""
+
+    def readable(text: str) -> str:  # undecodable bytes arrive as lone surrogates
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # surrogates that are not escaped bytes
+            raw = text.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+
     timings = Timings(enabled=args.timings)
     from bot.answers.sentencemodel import open_semantic
     from bot.answers.text import result_text
@@ -283,10 +294,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     timings.lap("model")
     matcher = Matcher(knowledge, semantic=semantic)
     timings.lap("index")
-    questions = (
-        (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
-    )
-    for question in questions:
+    binary = getattr(sys.stdin, "buffer", None)  # read bytes: the text layer may be strict
+    lines = (raw.decode("utf-8", "replace") for raw in binary) if binary else sys.stdin
+    questions = (line.rstrip("\r\n") for line in lines) if args.question == "-" else [args.question]
+    for question in map(readable, questions):
         result = matcher.match(question)
         timings.lap("answer")
         if args.json:

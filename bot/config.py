@@ -80,6 +80,7 @@ class Settings:
     max_server_entries: int = 20_000  # entries a server may add; more are refused
     metrics_port: int | None = None  # Prometheus /metrics and /healthz; off when None
     metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let another container scrape it
+    gap_retention_days: int = 90  # unanswered questions are deleted after this many days
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -104,6 +105,7 @@ class Settings:
             max_server_entries=_int(env, "MAX_SERVER_ENTRIES", 20_000),
             metrics_port=_int(env, "METRICS_PORT", None),
             metrics_host=(env.get("METRICS_HOST") or "127.0.0.1").strip(),
+            gap_retention_days=_int(env, "GAP_RETENTION_DAYS", 90),
         )
         if settings.matcher not in MATCHERS:
             choices = ", ".join(MATCHERS)
@@ -113,6 +115,7 @@ class Settings:
             ("ASK_PER_SECONDS", settings.ask_per_seconds),
             ("KNOWLEDGE_CACHE_MB", settings.knowledge_cache_mb),
             ("MAX_SERVER_ENTRIES", settings.max_server_entries),
+            ("GAP_RETENTION_DAYS", settings.gap_retention_days),
         ):
             if value < 1:
                 raise SettingsError(f"{name} must be at least 1, got {value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -16,10 +17,17 @@ from bot.answers.sentencemodel import open_semantic, save_vectors
 from bot.answers.serving import KnowledgeService
 from bot.config import Settings
 from bot.content import Content, load_content, roadmaps_dir
-from bot.db.engine import DatabaseUnavailable, create_engine, describe_failure, migrate
+from bot.db.engine import (
+    DatabaseUnavailable,
+    check_connection,
+    create_engine,
+    describe_failure,
+    migrate,
+)
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.unit import Sessions
 from bot.moderation.insights import InsightsService
+from bot.moderation.retention import DAY_SECONDS, GapRetention
 from bot.moderation.service import ModerationService
 from bot.ops.changefeed import ChangeFeed
 from bot.privacy.service import PrivacyService
@@ -46,8 +54,18 @@ class Services:
     moderation: ModerationService
     insights: InsightsService
     privacy: PrivacyService
+    retention: GapRetention
     feed: ChangeFeed | None = None  # knowledge-change notices between processes (PostgreSQL)
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _housekeeping: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    def start_housekeeping(self, every: float = DAY_SECONDS) -> None:
+        """Prune old unanswered questions every `every` seconds until close (long-running
+        front ends call this; open_services pruned once already)."""
+        if self._housekeeping is None or self._housekeeping.done():
+            self._housekeeping = asyncio.create_task(
+                self.retention.run(every), name="careerbot-housekeeping"
+            )
 
     @property
     def reloads_everywhere(self) -> bool:
@@ -82,6 +100,10 @@ class Services:
         return content
 
     async def close(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         if self.feed is not None:
             await self.feed.close()  # after sending the notices still on their way
         await self.knowledge.close()
@@ -107,8 +129,7 @@ async def open_services(
         if upgrade:
             await migrate(engine)
         else:
-            async with engine.connect():
-                pass
+            await check_connection(engine)
     except DatabaseUnavailable:
         await engine.dispose()
         raise
@@ -119,6 +140,8 @@ async def open_services(
     knowledge.attach_database(  # per-server layers
         sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024
     )
+    retention = GapRetention(sessions, settings.gap_retention_days)
+    await retention.prune()  # at every start; the Discord bot also prunes daily
     services = Services(
         settings=settings,
         engine=engine,
@@ -126,12 +149,13 @@ async def open_services(
         knowledge=knowledge,
         ask=AskService(knowledge, sessions),
         guild_settings=GuildSettingsService(sessions),
-        feedback=FeedbackService(sessions),
+        feedback=FeedbackService(sessions, knowledge),
         forum_posts=ForumPostService(sessions),
         roadmaps=RoadmapService(tracks, sessions, knowledge),
         moderation=ModerationService(knowledge, sessions, settings.max_server_entries),
         insights=InsightsService(knowledge, sessions),
         privacy=PrivacyService(sessions),
+        retention=retention,
     )
     if ChangeFeed.supported(engine):
         services.feed = ChangeFeed(

@@ -151,7 +151,7 @@ def test_operator_files_that_are_not_usable_are_one_line(
     assert cli("add", "--file", str(broken)) == (
         2,
         f"careerbot: {broken} is not valid YAML or JSON (line 2): "
-        "expected ',' or ']', but got '<stream end>'\n",
+        "did not find expected ',' or ']'\n",
     )
     assert cli("add", "--file", str(listing)) == (
         2,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import case, func, select
 
+from bot.answers.serving import KnowledgeService
 from bot.db.models import NO_GUILD, AnswerVote, utcnow
 from bot.db.unit import Sessions, reader, writer
 from bot.db.upsert import upsert
@@ -34,16 +35,25 @@ class VoteCounts:
         return self.helpful + self.not_helpful
 
 
-class FeedbackService:
-    """Stores votes with an atomic upsert, so double clicks and races never make two rows."""
+class UnknownTopic(LookupError):
+    """A vote for an entry the server does not have (removed, hidden, or never there)."""
 
-    def __init__(self, sessions: Sessions) -> None:
+
+class FeedbackService:
+    """Stores votes with an atomic upsert, so double clicks and races never make two rows.
+    Only for entries the server has: a vote button's entry id comes from its custom id."""
+
+    def __init__(self, sessions: Sessions, knowledge: KnowledgeService) -> None:
         self.sessions = sessions
+        self.knowledge = knowledge
 
     async def vote(
         self, message_id: int, user_id: int, guild_id: int | None, entry_id: str, helpful: bool
     ) -> VoteResult:
-        """Record (or replace) this user's vote on this answer message."""
+        """Record (or replace) this user's vote on this answer message; UnknownTopic (and
+        nothing stored) when this server has no such entry."""
+        if await self.knowledge.entry(guild_id, entry_id) is None:
+            raise UnknownTopic(entry_id)
         now = utcnow()
         async with writer(self.sessions) as session:
             previous = await session.scalar(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,33 +25,80 @@ if TYPE_CHECKING:  # Alembic is imported by the commands that migrate, not by ev
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 MIGRATION_LOCK = 0x6361726565722  # any constant shared by every CareerBot process
+HIDDEN = "***"
+# query parameters that carry a secret (asyncpg and libpq names); compared in lower case
+SECRET_PARAMETERS = frozenset({"password", "pass", "passwd", "pwd", "sslpassword", "sslkey"})
+# user:password@ up to the last "@" (a password may hold "@" or "/"), and secret parameters
+_USERINFO = re.compile(r"(?P<user>//[^:/?#@]*):(?P<secret>.*)@")
+_QUERY = re.compile(r"(?P<key>[?&][^=&#]+)=(?P<secret>[^&#]*)")
+NOT_A_URL = "(not shown: it is not a URL like postgresql+asyncpg://user:password@host/db)"
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or used; the message is one line for a human."""
 
 
-def redact(url: str) -> str:
-    """The URL without its password, safe for logs and error lines."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<invalid database URL>"
+def _text(url: str | URL) -> str:
+    return url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+
+
+def _is_secret(key: str) -> bool:
+    return key.lstrip("?&").lower() in SECRET_PARAMETERS
+
+
+def redact(url: str | URL) -> str:
+    """The URL without its password, also one given as `?password=`: safe for logs and error
+    lines. Done on the text, so a URL SQLAlchemy cannot parse (or parses oddly, such as a
+    password with "@" in it) is redacted just as well."""
+    text = _text(url)
+    if "://" not in text:
+        return NOT_A_URL
+    shown = _USERINFO.sub(rf"\g<user>:{HIDDEN}@", text)
+    return _QUERY.sub(lambda m: f"{m['key']}={HIDDEN}" if _is_secret(m["key"]) else m[0], shown)
+
+
+def secrets_of(url: str | URL) -> list[str]:
+    """The secrets written in a URL (its password, secret query values), also found as text
+    so that a URL SQLAlchemy cannot parse still gives them up."""
+    text = _text(url)
+    found = [match["secret"] for match in _USERINFO.finditer(text)]
+    found += [match["secret"] for match in _QUERY.finditer(text) if _is_secret(match["key"])]
+    with contextlib.suppress(Exception):  # the parsed password is percent-decoded
+        found.append(str(make_url(text).password or ""))
+    return [secret for secret in found if secret and secret != HIDDEN]
+
+
+def scrub(text: str, url: str | URL) -> str:
+    """`text` with every secret of `url` replaced by ***, e.g. a driver's error message."""
+    for secret in sorted(set(secrets_of(url)), key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys, WAL and a busy timeout for concurrency."""
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout for concurrency.
+
+    Statement parameters never appear in errors or logs (`hide_parameters`): they hold what
+    members typed. A URL that cannot work raises DatabaseUnavailable with one redacted line.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise DatabaseUnavailable(f"invalid DATABASE_URL {url!r}: {exc}") from None
+        reason = scrub(" ".join(str(exc).split()), url)
+        raise DatabaseUnavailable(f"invalid DATABASE_URL {redact(url)}: {reason}") from None
+    problem = _url_problem(url, parsed)
+    if problem:
+        raise DatabaseUnavailable(f"invalid DATABASE_URL {redact(url)}: {problem}")
     try:
         if parsed.get_backend_name() != "sqlite":
-            return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+            return create_async_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+            )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
     except Exception as exc:  # unknown dialect, missing or synchronous driver
+        reason = scrub(" ".join(str(exc).split()), url)[:200]
         raise DatabaseUnavailable(
-            f"cannot use DATABASE_URL {redact(url)}: {' '.join(str(exc).split())[:200]} "
+            f"cannot use DATABASE_URL {redact(url)}: {reason} "
             "(use postgresql+asyncpg://... or sqlite+aiosqlite:///...)"
         ) from None
 
@@ -64,6 +114,17 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def _url_problem(text: str, parsed: URL) -> str | None:
+    """What SQLAlchemy accepts but cannot work: a port out of range (the driver's error is a
+    long traceback), a password cut short at an "@" (the rest would be shown as the host)."""
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return f"port {parsed.port} is outside 1-65535"
+    typed = next((match["secret"] for match in _USERINFO.finditer(text)), None)
+    if typed is not None and unquote(typed) != (parsed.password or ""):
+        return 'write each "@" in the password as %40'
+    return None
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -76,9 +137,21 @@ def alembic_config() -> Config:
     return config
 
 
+async def check_connection(engine: AsyncEngine) -> None:
+    """Connect once. Whatever goes wrong (the server, the network, or a URL option the driver
+    refuses with a TypeError or ValueError) becomes DatabaseUnavailable with one line."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as exc:
+        raise DatabaseUnavailable(describe_failure(engine.url, exc)) from None
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
     """Run Alembic on this engine's connection (works inside a running event loop)."""
     from alembic import command
+
+    await check_connection(engine)
 
     def run(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
@@ -95,11 +168,12 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = F
         async with engine.begin() as connection:
             await connection.run_sync(run)
     except (SQLAlchemyError, OSError) as exc:
-        raise DatabaseUnavailable(describe_failure(str(engine.url), exc)) from None
+        raise DatabaseUnavailable(describe_failure(engine.url, exc)) from None
 
 
-def describe_failure(url: str, exc: BaseException) -> str:
-    """'cannot use database URL: reason' on one line, whatever the driver raised."""
+def describe_failure(url: str | URL, exc: BaseException) -> str:
+    """'cannot use database URL: reason' on one line, whatever the driver raised, with the
+    URL's secrets taken out of both."""
     reason = getattr(exc, "orig", None) or exc
-    text = " ".join(str(reason).split()) or type(reason).__name__
+    text = scrub(" ".join(str(reason).split()), url) or type(reason).__name__
     return f"cannot use database {redact(url)}: {text[:300]}"

@@ -97,6 +97,7 @@ class CareerBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         if self._services is None:
             self._services = await open_services(self.settings)
+        self._services.start_housekeeping()  # daily: old unanswered questions are deleted
         self.add_dynamic_items(CancelButton)  # each feature registers its own in its setup
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,7 @@ SLOW_DATABASE = (
     "Sorry, my database is slow right now, so I couldn't do that in time. Nothing was changed; "
     "please try again in a moment."
 )
+SNOWFLAKE = re.compile(r"(?<!\d)\d{15,20}(?!\d)")  # a Discord id (user, message, ...)
 UNKNOWN_COMMAND = (
     "I don't know that command (any more). It may have been renamed: see `/help` for what I can "
     "do now."
@@ -59,13 +61,19 @@ def apology(error: BaseException | None, reference: str) -> str:
     return f"{text} (error reference `{reference}`)"
 
 
+def without_ids(custom_id: str) -> str:
+    """A custom id for the log: Discord ids in it (e.g. the asker in
+    `careerbot:mydata-delete:<user id>`) become `<id>`, the rest still says which button."""
+    return SNOWFLAKE.sub("<id>", custom_id)
+
+
 def describe(interaction: discord.Interaction) -> str:
     """Where it happened, for the log: command or button, and server (no user ids)."""
     if interaction.command is not None:
         what = f"/{interaction.command.qualified_name}"
     else:
         data: Mapping[str, object] = interaction.data or {}
-        what = f"component {data.get('custom_id', '?')}"
+        what = f"component {without_ids(str(data.get('custom_id', '?')))}"
     return f"{what} in guild {interaction.guild_id or 'DM'}"
 
 

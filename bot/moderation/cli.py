@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import yaml
-
-from bot.moderation.layerfile import entry_yaml
-from bot.moderation.rules import KnowledgeEditError
+from bot.knowledge.yamlsource import DataFileError, parse_yaml
+from bot.moderation.layerfile import IMPORT_MAX_BYTES, entry_yaml
+from bot.moderation.rules import EditConflict, KnowledgeEditError
 
 if TYPE_CHECKING:  # `careerbot` builds this parser for every command: no database code here
     from bot.moderation.insights import InsightsService
@@ -59,6 +58,14 @@ def add_layer_commands(kb: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.add_argument("--file", type=Path, help="YAML or JSON mapping of entry fields")
         if name == "add":
             parser.add_argument("--id", dest="new_id", help="the new entry's id (kebab-case)")
+        else:
+            parser.add_argument(
+                "--if-revision",
+                type=int,
+                metavar="N",
+                help="save only if the entry is still at revision N (see `kb show`); "
+                "else print what changed since",
+            )
         parser.add_argument("--title")
         parser.add_argument("--category", help="default for new entries: community")
         parser.add_argument("--question", action="append", help="repeat for each question")
@@ -102,14 +109,37 @@ class FileProblem(Exception):
     """A file named on the command line can't be used; the message is one line for a human."""
 
 
-def read_text(path: Path | str) -> str:
-    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason')."""
+def read_text(path: Path | str, limit: int = IMPORT_MAX_BYTES) -> str:
+    """The file as UTF-8 text, or FileProblem('cannot read PATH: reason'). A file larger than
+    `limit` bytes is refused after reading just past the limit, as Discord refuses uploads."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
+    return _decoded(data, str(path), limit)
+
+
+def read_stdin(limit: int = IMPORT_MAX_BYTES) -> str:
+    """Standard input as UTF-8 text, refused like a file when larger than `limit` bytes."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # a text stream without bytes underneath (tests)
+        data = sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    else:
+        data = binary.read(limit + 1)
+    return _decoded(data, "standard input", limit)
+
+
+def _decoded(data: bytes, name: str, limit: int) -> str:
+    if len(data) > limit:
+        raise FileProblem(
+            f"cannot read {name}: larger than {limit:,} bytes, the most one import takes "
+            "(split it into several files)"
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+        raise FileProblem(f"cannot read {name}: not UTF-8 text (byte {exc.start})") from None
 
 
 def write_text(path: Path, text: str) -> None:
@@ -123,6 +153,12 @@ async def run_layer_command(args: argparse.Namespace, services: LayerServices) -
     """Run one `kb` layer command; the caller opens and closes the services."""
     try:
         return await _run(args, services)
+    except EditConflict as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)  # it says that nothing was saved
+        if exc.diff:
+            print("saved now (-) and yours (+):", file=sys.stderr)
+            print("\n".join(exc.diff), file=sys.stderr)
+        return EXIT_REJECTED
     except KnowledgeEditError as exc:
         print(f"careerbot: nothing saved; fix {len(exc.issues)} problem(s):", file=sys.stderr)
         print(str(exc), file=sys.stderr)
@@ -136,11 +172,11 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if args.file is not None:
         try:
-            loaded = yaml.safe_load(read_text(args.file))  # JSON is YAML too
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where is not None else ""
-            problem = getattr(exc, "problem", None) or "invalid syntax"
+            loaded = parse_yaml(read_text(args.file), str(args.file)).data  # JSON is YAML too
+        except DataFileError as exc:
+            issue = exc.issues[0]
+            line = f" (line {issue.line})" if issue.line else ""
+            problem = issue.message.removeprefix("invalid YAML: ")
             raise FileProblem(f"{args.file} is not valid YAML or JSON{line}: {problem}") from None
         if not isinstance(loaded, dict):
             raise FileProblem(f"{args.file} must hold a mapping of entry fields")
@@ -198,7 +234,8 @@ async def _export(args: argparse.Namespace, services: LayerServices) -> int:
 
 async def _import(args: argparse.Namespace, services: LayerServices) -> int:
     from bot.moderation.text import import_counts
-    text = sys.stdin.read() if args.file == "-" else read_text(args.file)
+
+    text = read_stdin() if args.file == "-" else read_text(args.file)
     result = await services.moderation.import_yaml(args.guild, text)
     print(f"imported: {import_counts(result)}")
     return 0
@@ -215,6 +252,7 @@ async def _show(args: argparse.Namespace, services: LayerServices) -> int:
     if args.json:
         data = {
             "origin": str(state.origin),
+            "revision": state.revision,
             "hidden": state.hidden,
             "aliases": list(state.aliases),
             "entry": state.text.to_data(),
@@ -222,6 +260,7 @@ async def _show(args: argparse.Namespace, services: LayerServices) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     flags = [str(state.origin)] + (["hidden"] if state.hidden else [])
+    flags.append(f"revision {state.revision}")
     print(f"# {state.entry_id} ({', '.join(flags)})")
     if state.aliases:
         print("# questions added here: " + "; ".join(state.aliases))
@@ -245,7 +284,9 @@ Write = Callable[["ModerationService", argparse.Namespace], Awaitable["Change"]]
 Report = Callable[[argparse.Namespace, LayerServices], Awaitable[int]]
 CHANGES: dict[str, Write] = {
     "add": lambda moderation, args: moderation.add(args.guild, _fields(args)),
-    "edit": lambda moderation, args: moderation.edit(args.guild, args.id, _fields(args)),
+    "edit": lambda moderation, args: moderation.edit(
+        args.guild, args.id, _fields(args), if_revision=args.if_revision
+    ),
     "alias": lambda moderation, args: moderation.alias(args.guild, args.id, args.phrase),
     "unalias": lambda moderation, args: moderation.unalias(args.guild, args.id, args.phrase),
     "hide": lambda moderation, args: moderation.hide(args.guild, args.id),

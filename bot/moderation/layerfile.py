@@ -16,6 +16,7 @@ from bot.knowledge.layers import LayerComposer, Origin, origin_of, text_data, wi
 from bot.knowledge.models import Entry, validate_entry
 from bot.knowledge.yamlsource import DataFileError, ValidationIssue, parse_yaml
 
+IMPORT_MAX_BYTES = 1_000_000  # a layer file, uploaded on Discord or given to the CLI
 HIDDEN_LINE = re.compile(r"^#\s*hidden:(?P<ids>.*)$", re.MULTILINE)
 FIELD_ORDER = ("id", "title", "category", "questions", "keywords", "answer", "related")
 FLOW_FIELDS = ("keywords", "related", "sources")
@@ -92,7 +93,14 @@ class LayerFile:
 
 
 def parse_layer_file(text: str, file: str) -> LayerFile:
-    """Parse and check every entry; raise DataFileError listing every problem with its line."""
+    """Parse and check every entry; raise DataFileError listing every problem with its line.
+
+    Takes about a second and 30 MB per megabyte of YAML: run it off the event loop.
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > IMPORT_MAX_BYTES:
+        message = f"the file has {size:,} bytes; a layer file may have {IMPORT_MAX_BYTES:,}"
+        raise DataFileError([ValidationIssue(file, 0, None, None, message)])
     document = parse_yaml(text, file)
     issues: list[ValidationIssue] = document.duplicate_key_issues()
     parsed = LayerFile(file)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layers import (
@@ -24,7 +24,11 @@ from bot.knowledge.layers import (
 from bot.knowledge.loader import cross_check
 from bot.knowledge.models import MAX_QUESTION, MAX_QUESTIONS, Entry, validate_entry
 from bot.knowledge.yamlsource import DataFileError, ValidationIssue
+from bot.moderation.diff import text_diff
 from bot.moderation.layerfile import LayerFile
+
+if TYPE_CHECKING:  # the kb CLI imports these rules without any database code
+    from bot.knowledge.layerstore import Revision
 
 LIST_FIELDS = ("keywords", "related", "sources")
 RowT = TypeVar("RowT", bound=LayerRow | None)  # a plan's new row, or None for no row
@@ -48,6 +52,12 @@ class EditContext:
     row: LayerRow | None  # the server's current row, None when it never touched this id
     bundled: Entry | None  # the shipped text, None for ids the server added
     known_ids: frozenset[str]  # bundled ids plus ids whose text lives in the server's layer
+    latest: Revision | None = None  # the entry's newest revision in this server
+
+    @property
+    def revision(self) -> int:
+        """The entry's revision in this server: its newest revision id, 0 if it has none."""
+        return self.latest.id if self.latest is not None else 0
 
     @property
     def file(self) -> str:
@@ -138,8 +148,31 @@ def plan_add(ctx: EditContext, fields: Mapping[str, Any]) -> LayerRow:
     return _checked(ctx, row)
 
 
-def plan_edit(ctx: EditContext, fields: Mapping[str, Any]) -> LayerRow | None:
-    """New text for any entry; text equal to the bundled one drops the server's override."""
+class EditConflict(KnowledgeEditError):
+    """An edit based on an older revision of the entry than the newest: saving it would undo
+    someone else's change without anyone noticing, so it is refused (optimistic concurrency).
+    `diff` shows the text saved now (`-`) against the text of the refused edit (`+`)."""
+
+    def __init__(self, ctx: EditContext, based_on: int, fields: Mapping[str, Any]) -> None:
+        self.entry_id, self.based_on, self.revision = ctx.entry_id, based_on, ctx.revision
+        self.action = ctx.latest.action if ctx.latest is not None else None
+        saved = ctx.text or {}
+        self.diff = text_diff(saved, {**saved, **clean_fields(fields)})
+        message = (
+            f"changed by someone else since revision {based_on} (now revision {ctx.revision}"
+            f"{f', {self.action}' if self.action else ''}); nothing saved: "
+            "start again from the current text"
+        )
+        super().__init__([ValidationIssue(ctx.file, 0, ctx.entry_id, None, message)])
+
+
+def plan_edit(
+    ctx: EditContext, fields: Mapping[str, Any], based_on: int | None = None
+) -> LayerRow | None:
+    """New text for any entry; text equal to the bundled one drops the server's override.
+    With `based_on` (the revision the editor started from) a newer revision refuses it."""
+    if based_on is not None and based_on != ctx.revision:
+        raise EditConflict(ctx, based_on, fields)
     current = ctx.require_text()
     changes = clean_fields(fields)
     if changes.pop("id", ctx.entry_id) != ctx.entry_id:

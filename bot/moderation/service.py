@@ -8,6 +8,7 @@ committed. No Discord types here: the /kb cog and `careerbot kb ... --guild` bot
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ from bot.moderation.rules import (
 )
 
 Plan = Callable[[EditContext], LayerRow | None]
+PARALLEL_IMPORTS = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class EntryState:
     entry: Entry  # what the matcher and members see: text plus aliases
     aliases: tuple[str, ...]
     hidden: bool
+    revision: int = 0  # the entry's newest revision in this server (0: never changed here)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ class ModerationService:
         self.knowledge = knowledge
         self.sessions = sessions
         self.max_server_entries = max_server_entries
+        # Imports parse in worker threads (~30 MB per MB of YAML): two at a time bounds memory.
+        self._parsing = asyncio.Semaphore(PARALLEL_IMPORTS)
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -139,11 +144,21 @@ class ModerationService:
         )
 
     async def edit(
-        self, guild_id: int, entry_id: str, fields: Mapping[str, Any], author_id: int | None = None
+        self,
+        guild_id: int,
+        entry_id: str,
+        fields: Mapping[str, Any],
+        author_id: int | None = None,
+        *,
+        if_revision: int | None = None,
     ) -> Change:
-        """Replace some fields of any entry's text (bundled entries get a server override)."""
+        """Replace some fields of any entry's text (bundled entries get a server override).
+
+        `if_revision`: the entry's revision the new text was based on (EntryState.revision
+        when the form was opened); when someone saved a newer one, raise EditConflict.
+        """
         return await self._write(
-            guild_id, entry_id, author_id, "edit", lambda ctx: plan_edit(ctx, fields)
+            guild_id, entry_id, author_id, "edit", lambda ctx: plan_edit(ctx, fields, if_revision)
         )
 
     async def alias(
@@ -192,10 +207,12 @@ class ModerationService:
         self, guild_id: int, text: str, author_id: int | None = None
     ) -> ImportResult:
         """Merge a layer file (the export format): every entry and hidden id checked first,
-        then all applied in one transaction, or none."""
+        then all applied in one transaction, or none. Parsing and checking run in a worker
+        thread, so a large (or hostile) file never stalls the event loop."""
         file = f"<guild {guild_id} import>"
         try:
-            parsed = parse_layer_file(text, file)
+            async with self._parsing:
+                parsed = await asyncio.to_thread(parse_layer_file, text, file)
         except DataFileError as exc:
             raise KnowledgeEditError(exc.issues) from None
         base = self.knowledge.base
@@ -214,7 +231,7 @@ class ModerationService:
             own = await text_ids(session, guild_id)
             known = frozenset(base.ids()) | own
             known |= {entry.id for entry, _ in parsed.entries}
-            rows, issues = plan_import(parsed, current, base, known)
+            rows, issues = await asyncio.to_thread(plan_import, parsed, current, base, known)
             imported = {entry.id for entry, _ in parsed.entries}
             self._check_room(guild_id, own - set(base.ids()), imported - set(base.ids()))
             if issues:
@@ -251,7 +268,8 @@ class ModerationService:
                 row = await read_row(session, guild_id, entry_id)
                 own = await text_ids(session, guild_id)
                 known = frozenset(base.ids()) | own
-                ctx = EditContext(guild_id, entry_id, row, bundled, known)
+                latest = await read_revisions(session, guild_id, entry_id, 1)
+                ctx = EditContext(guild_id, entry_id, row, bundled, known, next(iter(latest), None))
                 after = plan(ctx)
                 if bundled is None and after is not None and after.data is not None:
                     self._check_room(guild_id, own - set(base.ids()), {entry_id})
@@ -287,6 +305,7 @@ class ModerationService:
         entry_id = normalize_id(entry_id)
         async with reader(self.sessions) as session:
             row = await read_row(session, guild_id, entry_id)
+            latest = await read_revisions(session, guild_id, entry_id, 1)
         bundled = self.knowledge.base.get(entry_id)
         data = text_data(row, bundled)
         entry = effective_entry(row, bundled)
@@ -301,6 +320,7 @@ class ModerationService:
             entry=entry,
             aliases=row.aliases if row else (),
             hidden=bool(row and row.hidden),
+            revision=latest[0].id if latest else 0,
         )
 
     async def history(

@@ -177,7 +177,7 @@ async def test_did_you_mean_click_shows_the_answer(factory: Factory, services: S
         assert pings_nobody(update)
         await h.settle()
     stats = {s.entry_id: s.asked for s in await rows(services, TopicStat)}
-    assert stats == {chosen: 2}  # recorded through AskService.record_answer, per pick
+    assert stats == {chosen: 1}  # recorded through AskService.record_answer, once per message
 
 
 async def test_no_match_is_kind_lists_popular_topics_and_logs_without_user(

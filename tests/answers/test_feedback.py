@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
-from bot.answers.feedback import VoteChange, VoteCounts
+from bot.answers.feedback import UnknownTopic, VoteChange, VoteCounts
 from bot.db.models import AnswerVote
 from bot.services import Services
 
@@ -39,3 +40,22 @@ async def test_concurrent_double_clicks_make_one_row(services: Services) -> None
     async with services.sessions() as session:
         count = await session.scalar(select(func.count()).where(AnswerVote.message_id == 7))
     assert count == 1
+
+
+async def test_votes_for_topics_a_server_does_not_have_are_refused(services: Services) -> None:
+    feedback = services.feedback
+    with pytest.raises(UnknownTopic):
+        await feedback.vote(3, 30, 500, "no-such-topic", True)
+    await services.moderation.hide(500, "sql")
+    with pytest.raises(UnknownTopic):
+        await feedback.vote(4, 30, 500, "sql", True)  # hidden in this server
+    assert await feedback.counts() == {}
+    await feedback.vote(4, 30, 600, "sql", True)  # another server still has it
+    await services.moderation.add(
+        500, {"id": "study-group", "title": "Study", "questions": "when", "answer": "Fridays."}
+    )
+    await feedback.vote(5, 30, 500, "study-group", False)  # the server's own entry
+    assert await feedback.counts() == {
+        "sql": VoteCounts(helpful=1),
+        "study-group": VoteCounts(not_helpful=1),
+    }

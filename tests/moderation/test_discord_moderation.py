@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -28,7 +29,8 @@ from bot.discord.errors import APOLOGY, SLOW_DATABASE
 from bot.knowledge import load_knowledge
 from bot.knowledge.layers import Origin
 from bot.knowledge.models import MAX_QUESTIONS, Entry
-from bot.knowledge.yamlsource import ValidationIssue
+from bot.knowledge.yamlsource import ANCHORS_REFUSED, ValidationIssue
+from bot.moderation import service as service_module
 from bot.moderation.discord.access import NOT_A_MODERATOR, SERVER_ONLY
 from bot.moderation.discord.cog import IMPORT_MAX_BYTES, OTHER_PROCESSES, OWNER_ONLY
 from bot.moderation.discord.gaps import GAP_GONE
@@ -46,6 +48,7 @@ from tests.harness import (
     run_bot,
 )
 from tests.harness.fake import FakeDiscord
+from tests.moderation.test_hostile_files import alias_bomb
 
 Factory = Callable[..., CareerBot]
 Payload = dict[str, Any]
@@ -390,6 +393,70 @@ async def test_edit_form_is_prefilled_with_the_current_text(
     assert state.origin is Origin.OVERRIDE and state.text.questions == kaggle.questions
 
 
+async def test_a_stale_edit_form_is_refused_with_the_difference_and_reopens_on_current_text(
+    factory: Factory, services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    kaggle = services.knowledge.base.get("kaggle")
+    assert kaggle is not None
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        mine = (await kb(h, "edit", id="kaggle")).response["data"]  # both open the form
+        theirs = (await kb(h, "edit", id="kaggle", user=OWNER)).response["data"]
+        first = await h.submit_modal(
+            {"answer": "Owner: ask in #kaggle-team."}, custom_id=theirs["custom_id"], user=OWNER
+        )
+        assert (await reply(first))["content"] == "Saved your changes to `kaggle` (revision #1)."
+
+        stale = await h.submit_modal({"title": "Kaggle, by Mia"}, custom_id=mine["custom_id"])
+        body = await reply(stale)
+        embed = body["embeds"][0]
+        assert embed["title"] == "Not saved: kaggle changed meanwhile"
+        assert embed["description"].startswith(
+            "Someone saved revision #1 (edit) of this entry after you opened the form on "
+            "revision #0. Saving your form would have undone that, so nothing was saved."
+        )
+        old_answer = "\n".join(f"+{line}" for line in kaggle.answer.splitlines())
+        assert (
+            f"```diff\ntitle:\n-{kaggle.title}\n+Kaggle, by Mia\n"
+            f"answer:\n-Owner: ask in #kaggle-team.\n{old_answer}\n```"
+        ) in embed["description"]
+        assert custom_ids(body) == ["careerbot:kbform-current:kaggle"]
+        assert body["flags"] == EPHEMERAL
+        assert (await services.moderation.show(gid(servers[0]), "kaggle")).text.answer == (
+            "Owner: ask in #kaggle-team."
+        )
+
+        refused = await h.click("careerbot:kbform-current:kaggle", user=ALICE)
+        assert refused.response["data"]["content"] == NOT_A_MODERATOR
+        reopened = await h.click("careerbot:kbform-current:kaggle")
+        assert reopened.response["type"] == 9
+        inputs = modal_inputs(reopened.response["data"])
+        assert inputs["answer"]["value"] == "Owner: ask in #kaggle-team."
+        done = await reply(await h.submit_modal({"title": "Kaggle, by Mia"}))
+        assert done["content"] == "Saved your changes to `kaggle` (revision #2)."
+        every_body_is_safe(h.fake)
+    state = await services.moderation.show(gid(servers[0]), "kaggle")
+    assert (state.text.title, state.text.answer) == (
+        "Kaggle, by Mia",
+        "Owner: ask in #kaggle-team.",
+    )
+
+
+async def test_fix_and_resubmit_keeps_the_revision_the_form_was_opened_on(
+    factory: Factory, services: Services, servers: tuple[Payload, Payload]
+) -> None:
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        assert (await kb(h, "edit", id="kaggle")).response["type"] == 9
+        invalid = await reply(await h.submit_modal({"title": "t" * 150}))
+        assert custom_ids(invalid) == ["careerbot:kbform:kaggle"]
+        await services.moderation.edit(gid(servers[0]), "kaggle", {"answer": "Meanwhile."})
+        again = await h.click("careerbot:kbform:kaggle")  # the draft, on revision 0
+        assert modal_inputs(again.response["data"])["title"]["value"] == "t" * 100
+        body = await reply(await h.submit_modal({"title": "Kaggle, fixed"}))
+        assert body["embeds"][0]["title"] == "Not saved: kaggle changed meanwhile"
+        assert custom_ids(body) == ["careerbot:kbform-current:kaggle"]
+    assert (await services.moderation.show(gid(servers[0]), "kaggle")).text.answer == "Meanwhile."
+
+
 async def test_saved_preview_of_a_long_answer_has_every_page_and_no_votes(
     factory: Factory, services: Services, servers: tuple[Payload, Payload]
 ) -> None:
@@ -481,6 +548,7 @@ async def test_alias_hide_unhide_remove_and_show(
         shown = await reply(await kb(h, "show", id="kaggle"))
         fields = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}
         assert fields["Hidden"] == "yes" and question in fields["Questions added in this server"]
+        assert fields["Revision"] == "#2"  # the hide, which an edit form would start from
         assert shown["embeds"][0]["description"].startswith("```yaml\n- id: kaggle\n")
         assert await text_of(await kb(h, "unhide", id="kaggle")) == (
             "`kaggle` is visible again (revision #3)."
@@ -567,6 +635,33 @@ async def exported(h: BotHarness, guild: Payload) -> bytes:
     ((name, data),) = followup.files
     assert name == f"careerbot-kb-{guild['id']}.yaml"
     return data
+
+
+async def test_an_uploaded_alias_bomb_is_refused_in_a_worker_thread(
+    factory: Factory,
+    services: Services,
+    servers: tuple[Payload, Payload],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    threads: list[int] = []
+    parse = service_module.parse_layer_file
+
+    def spy(text: str, file: str) -> Any:
+        threads.append(threading.get_ident())
+        return parse(text, file)
+
+    monkeypatch.setattr(service_module, "parse_layer_file", spy)
+    bomb = alias_bomb(levels=9, width=9).encode()  # 9**9 nodes once expanded
+    assert len(bomb) < 600
+    async with run_bot(factory, guilds=[servers[0]], user=MIA) as h:
+        upload = h.fake.add_attachment("bomb.yaml", bomb)
+        body = await reply(await kb(h, "import", file=upload))
+        embed = body["embeds"][0]
+        assert embed["title"] == "Nothing saved: fix 1 problem"
+        assert embed["description"] == f"• line 1: {ANCHORS_REFUSED}"
+        every_body_is_safe(h.fake)
+    assert threads and threading.get_ident() not in threads
+    assert await counts(services) == (0, 0)
 
 
 async def test_export_then_import_round_trip_is_equal_and_import_is_all_or_nothing(

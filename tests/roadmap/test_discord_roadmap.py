@@ -29,7 +29,7 @@ from bot.db.models import AnswerVote, RoadmapProgress, User
 from bot.discord.app import CareerBot, create_bot
 from bot.discord.confirm import CANCELLED, NOT_YOURS
 from bot.discord.errors import DATABASE_DOWN
-from bot.privacy.discord.cog import DELETE_PROMPT, EXPORT_TEXT
+from bot.privacy.discord.cog import DELETE_PROMPT, export_text
 from bot.roadmap.card import card_size
 from bot.roadmap.discord.components import MarkDoneButton
 from bot.roadmap.progress import MARKS
@@ -535,7 +535,8 @@ async def test_mydata_export_sends_a_json_file_with_the_progress(
         ex = await h.slash("mydata", subcommand="export", dm=True)
         body = await deferred(ex)
         followup = await ex.wait("followup")
-    assert body["content"] == EXPORT_TEXT and pings_nobody(body)
+    assert body["content"] == export_text(90) and pings_nobody(body)
+    assert body["content"].endswith("they are deleted after 90 days.")
     [(name, raw)] = followup.files
     assert name == f"careerbot-mydata-{uid(ALICE)}.json"
     data = json.loads(raw)

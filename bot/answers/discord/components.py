@@ -9,7 +9,9 @@ sent a second ago or before a restart; no view state lives in memory. Custom ids
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,7 +25,7 @@ from bot.answers.discord.embeds import (
     topics_embed,
     topics_page_count,
 )
-from bot.answers.feedback import VoteChange, VoteResult
+from bot.answers.feedback import UnknownTopic, VoteChange, VoteResult
 from bot.answers.text import USAGE_HINT, smalltalk_reply
 from bot.discord.common import NO_PINGS, Reply, knowledge_now, respond, say, services_of
 from bot.discord.components import GuardedItem, persistent_view
@@ -36,6 +38,39 @@ ALL = "*"  # the topics list of every category
 GONE = "That topic is no longer available. Browse the current ones with `/topics`."
 VOTE_ID = r"careerbot:vote:(?P<helpful>[01]):(?P<entry>[a-z0-9-]+)"
 PAGE_ID = r"careerbot:page:(?P<entry>[a-z0-9-]+):(?P<page>\d{1,3})"
+DAY_SECONDS = 24 * 60 * 60.0
+
+
+class FirstClicks:
+    """Which keys (say, a message and a member) were clicked in the last `ttl` seconds, at
+    most `size` of them, so a button can act only on the first click of each.
+
+    In memory: after a restart a key may count once more, which is fine for what this guards
+    (public posts and statistics, not permissions).
+    """
+
+    def __init__(self, ttl: float = DAY_SECONDS, size: int = 50_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[Hashable, float] = OrderedDict()  # oldest first
+
+    def first(self, key: Hashable) -> bool:
+        """True the first time `key` is seen (and remembers it); False after that."""
+        now = time.monotonic()
+        while self._seen and now - next(iter(self._seen.values())) > self.ttl:
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+    def forget(self, key: Hashable) -> None:
+        """Let `key` count again (its action failed)."""
+        self._seen.pop(key, None)
+
+
+COUNTED_PICKS = FirstClicks()  # messages whose "did you mean" pick was counted in topic stats
 
 
 class VoteButton(
@@ -65,13 +100,17 @@ class VoteButton(
     async def clicked(self, interaction: discord.Interaction) -> None:
         assert interaction.message is not None  # components always come with their message
         await interaction.response.defer(ephemeral=True, thinking=True)  # a database write
-        result = await services_of(interaction).feedback.vote(
-            interaction.message.id,
-            interaction.user.id,
-            interaction.guild_id,
-            self.entry_id,
-            self.helpful,
-        )
+        try:
+            result = await services_of(interaction).feedback.vote(
+                interaction.message.id,
+                interaction.user.id,
+                interaction.guild_id,
+                self.entry_id,
+                self.helpful,
+            )
+        except UnknownTopic:
+            await say(interaction, GONE)
+            return
         await interaction.followup.send(
             vote_text(result), ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -129,7 +168,8 @@ class PickButton(
     template=r"careerbot:pick:(?P<asker>\d{1,20}):(?P<entry>[a-z0-9-]+)",
 ):
     """One "did you mean" topic. The asker's click turns the message into that answer; anyone
-    else gets the answer just for themselves, so nobody rewrites another member's message."""
+    else gets the answer just for themselves, so nobody rewrites another member's message.
+    The first pick on a message counts in the topic statistics, later ones do not."""
 
     def __init__(self, asker_id: int, entry: Entry | str, *, label: str | None = None) -> None:
         entry_id = entry if isinstance(entry, str) else entry.id
@@ -157,12 +197,22 @@ class PickButton(
             await say(interaction, GONE)
             return
         reply = answer_reply(entry, knowledge)
-        if interaction.user.id == self.asker_id:
+        if self.is_asker(interaction):
             await interaction.response.edit_message(**reply.edit_kwargs())
         else:
             reply.ephemeral = True
             await respond(interaction, reply)
-        await services.ask.record_answer(interaction.guild_id, entry.id)  # after answering
+        message = interaction.message
+        if message is None or COUNTED_PICKS.first(message.id):
+            await services.ask.record_answer(interaction.guild_id, entry.id)  # after answering
+
+    def is_asker(self, interaction: discord.Interaction) -> bool:
+        """The clicker asked the question: the asker in the custom id and, when the message
+        answered a slash command, also the member Discord says ran it."""
+        if interaction.user.id != self.asker_id:
+            return False
+        metadata = interaction.message.interaction_metadata if interaction.message else None
+        return metadata is None or metadata.user.id == interaction.user.id
 
 
 class TopicsButton(

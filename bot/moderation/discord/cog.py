@@ -43,6 +43,7 @@ from bot.moderation.discord.text import (
     stats_embed,
 )
 from bot.moderation.insights import MAX_DAYS
+from bot.moderation.layerfile import IMPORT_MAX_BYTES
 from bot.moderation.lookup import ID_RULES, Scope, suggest_ids
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IMPORT_MAX_BYTES = 1_000_000
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
 OTHER_PROCESSES = (
     "This reloaded only the bot process that runs this server's shard: restart the other "

@@ -11,17 +11,18 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import discord
 
-from bot.discord.common import bot_of, guild_of, in_time, say, services_of
+from bot.discord.common import Reply, bot_of, guild_of, in_time, respond, say, services_of
 from bot.discord.components import GuardedForm, persistent_view
 from bot.discord.limits import MODAL_TITLE_MAX, TEXT_INPUT_MAX, Button, Select, TextInput, clip
 from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
 from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
 from bot.moderation.discord.access import ModeratorItem, begin, not_found, reject, saved
-from bot.moderation.rules import KnowledgeEditError
+from bot.moderation.discord.text import conflict_embed
+from bot.moderation.rules import EditConflict, KnowledgeEditError
 
 FormKey = tuple[int, int, str]  # server, member, the entry id edited (NEW: a new entry)
 COG_NAME = "KnowledgeModeration"  # the /kb cog, which owns the drafts
@@ -29,25 +30,32 @@ NEW = "+"  # the form key of a new entry (ids never contain "+")
 FORM_SECONDS = 3600.0  # how long an open form, or a rejected form's text, is kept
 
 
+class Draft(NamedTuple):
+    """What a moderator typed into a rejected form, and the revision the form was opened on."""
+
+    values: dict[str, str]
+    revision: int | None  # None: a new entry
+
+
 class Drafts:
     """Rejected forms' text by (server, member, form), at most `size`, each for `ttl` s."""
 
     def __init__(self, ttl: float = FORM_SECONDS, size: int = 256) -> None:
         self.ttl, self.size = ttl, size
-        self._items: OrderedDict[FormKey, tuple[float, dict[str, str]]] = OrderedDict()
+        self._items: OrderedDict[FormKey, tuple[float, Draft]] = OrderedDict()
 
-    def keep(self, key: FormKey, values: Mapping[str, str]) -> None:
-        self._items[key] = (time.monotonic(), dict(values))
+    def keep(self, key: FormKey, values: Mapping[str, str], revision: int | None = None) -> None:
+        self._items[key] = (time.monotonic(), Draft(dict(values), revision))
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
-    def get(self, key: FormKey) -> dict[str, str] | None:
+    def get(self, key: FormKey) -> Draft | None:
         found = self._items.get(key)
         if found is None or time.monotonic() - found[0] > self.ttl:
             self._items.pop(key, None)
             return None
-        return dict(found[1])
+        return Draft(dict(found[1].values), found[1].revision)
 
     def drop(self, key: FormKey) -> None:
         self._items.pop(key, None)
@@ -74,12 +82,16 @@ def entry_values(entry: Entry) -> dict[str, str]:
 
 
 class EntryForm(GuardedForm):
-    """Id (new entries only), title, questions one per line, answer and category."""
+    """Id (new entries only), title, questions one per line, answer and category. An edit form
+    remembers the entry's revision it shows, so a submit after someone else's save is refused
+    instead of silently putting the older text back."""
 
-    def __init__(self, entry_id: str | None, values: Mapping[str, str]) -> None:
+    def __init__(
+        self, entry_id: str | None, values: Mapping[str, str], revision: int | None = None
+    ) -> None:
         title = "Add a knowledge entry" if entry_id is None else f"Edit {entry_id}"
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_SECONDS)
-        self.entry_id = entry_id
+        self.entry_id, self.revision = entry_id, revision
         self.inputs: dict[str, TextInput] = {}
         if entry_id is None:
             self._text("id", "Id", "lower-case words joined by -, e.g. study-group", MAX_ID, values)
@@ -121,7 +133,8 @@ class EntryForm(GuardedForm):
         return {**typed, "category": next(iter(self.category.values), DEFAULT_CATEGORY)}
 
     async def submitted(self, interaction: discord.Interaction) -> None:
-        await submit_entry(interaction, self.entry_id, self.values())  # checks after deferring
+        # checks the member after deferring
+        await submit_entry(interaction, self.entry_id, self.values(), self.revision)
 
 
 async def open_entry_form(
@@ -134,8 +147,8 @@ async def open_entry_form(
     """Send the form: with `resume`, the member's rejected draft if it is still kept; else the
     entry's current text (edit) or an empty form with `question` as its question (add)."""
     entry_id = normalize_id(entry_id) if entry_id is not None else None
-    values = drafts_of(interaction).get(form_key(interaction, entry_id)) if resume else None
-    if values is None and entry_id is not None:
+    draft = drafts_of(interaction).get(form_key(interaction, entry_id)) if resume else None
+    if draft is None and entry_id is not None:
         guild_id = guild_of(interaction)
         try:
             state = await in_time(  # the form must be the first response: no defer
@@ -144,17 +157,21 @@ async def open_entry_form(
         except KnowledgeEditError:
             await say(interaction, not_found(entry_id))
             return
-        values = entry_values(state.text)
+        draft = Draft(entry_values(state.text), state.revision)
         entry_id = state.entry_id
-    if values is None:
-        values = {"questions": question or ""}
-    await interaction.response.send_modal(EntryForm(entry_id, values))
+    if draft is None:
+        draft = Draft({"questions": question or ""}, None)
+    await interaction.response.send_modal(EntryForm(entry_id, draft.values, draft.revision))
 
 
 async def submit_entry(
-    interaction: discord.Interaction, entry_id: str | None, values: dict[str, str]
+    interaction: discord.Interaction,
+    entry_id: str | None,
+    values: dict[str, str],
+    revision: int | None = None,
 ) -> None:
-    """Save a submitted form; on problems keep the text and offer to fix it."""
+    """Save a submitted form; on problems keep the text and offer to fix it. An edit of an
+    entry that changed since the form was opened is refused with the difference."""
     if not await begin(interaction):
         return
     moderation = services_of(interaction).moderation
@@ -164,9 +181,16 @@ async def submit_entry(
         if entry_id is None:
             change = await moderation.add(guild_id, values, author)
         else:
-            change = await moderation.edit(guild_id, entry_id, values, author)
+            change = await moderation.edit(guild_id, entry_id, values, author, if_revision=revision)
+    except EditConflict as conflict:
+        drafts_of(interaction).drop(key)
+        view = persistent_view(ReopenButton(conflict.entry_id))
+        await respond(
+            interaction, Reply(embeds=[conflict_embed(conflict)], view=view, ephemeral=True)
+        )
+        return
     except KnowledgeEditError as error:
-        drafts_of(interaction).keep(key, values)
+        drafts_of(interaction).keep(key, values, revision)
         await reject(interaction, error, persistent_view(FormButton(entry_id)))
         return
     drafts_of(interaction).drop(key)
@@ -199,3 +223,31 @@ class FormButton(
 
     async def clicked(self, interaction: discord.Interaction) -> None:
         await open_entry_form(interaction, self.entry_id, resume=True)
+
+
+class ReopenButton(
+    ModeratorItem,
+    discord.ui.DynamicItem[Button],
+    template=r"careerbot:kbform-current:(?P<entry>[a-z0-9-]{1,64})",
+):
+    """Under a refused edit: opens the form again on the entry's current text and revision."""
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Edit the current text",
+                emoji="✏️",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"careerbot:kbform-current:{entry_id}",
+            )
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReopenButton:
+        return cls(match["entry"])
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        await open_entry_form(interaction, self.entry_id)

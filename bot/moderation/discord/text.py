@@ -24,6 +24,7 @@ from bot.knowledge.layerstore import Revision
 from bot.knowledge.yamlsource import ValidationIssue
 from bot.moderation.insights import ForumCounts, Gap, GuildStats
 from bot.moderation.layerfile import entry_yaml
+from bot.moderation.rules import EditConflict
 from bot.moderation.service import EntryState, ImportResult
 from bot.moderation.text import import_counts
 
@@ -83,6 +84,29 @@ def rejected_embed(issues: Sequence[ValidationIssue]) -> discord.Embed:
     return problems_embed(title, issues)
 
 
+def conflict_embed(conflict: EditConflict) -> discord.Embed:
+    """A form opened on an older revision: refused, with what differs from the text now."""
+    what = f" ({conflict.action})" if conflict.action else ""
+    intro = (
+        f"Someone saved revision #{conflict.revision}{what} of this entry after you opened the "
+        f"form on revision #{conflict.based_on}. Saving your form would have undone that, so "
+        "nothing was saved."
+    )
+    outro = "Open the form on the current text and make your change again."
+    if conflict.diff:
+        intro += " Lines with `-` are the text saved now, lines with `+` are yours:"
+        room = DESCRIPTION_MAX - len(intro) - len(outro) - 20  # the fences and line breaks
+        diff = code_block(listing(conflict.diff, room), "diff")
+        description = f"{intro}\n{diff}\n{outro}"
+    else:
+        description = f"{intro} Its text is the same as yours.\n{outro}"
+    return discord.Embed(
+        title=clip(f"Not saved: {conflict.entry_id} changed meanwhile", TITLE_MAX),
+        description=description,
+        colour=PROBLEM,
+    )
+
+
 def reload_failed_embed(
     issues: Sequence[ValidationIssue], kept_entries: int, kept_tracks: int
 ) -> discord.Embed:
@@ -120,6 +144,8 @@ def show_embed(state: EntryState) -> tuple[discord.Embed, str | None]:
     )
     embed.add_field(name="Origin", value=ORIGINS[state.origin], inline=True)
     embed.add_field(name="Hidden", value="yes" if state.hidden else "no", inline=True)
+    revision = f"#{state.revision}" if state.revision else "none in this server yet"
+    embed.add_field(name="Revision", value=revision, inline=True)
     if state.aliases:
         added = listing([clip(f"• {alias}", 210) for alias in state.aliases], FIELD_VALUE_MAX)
         embed.add_field(name="Questions added in this server", value=added, inline=False)

@@ -28,6 +28,17 @@ EXPORT_TEXT = (
     "Here is everything CareerBot stores about you: roadmap progress, your votes on answers "
     "and knowledge edits you made as a moderator. Delete it with `/mydata delete`."
 )
+UNANSWERED_TEXT = (
+    "Questions I could not answer are also kept, without your name, so moderators can add "
+    "answers; they are deleted after {days} days."
+)
+
+
+def export_text(gap_retention_days: int) -> str:
+    """What comes with the export: what it holds, and the one thing it cannot hold."""
+    return f"{EXPORT_TEXT} {UNANSWERED_TEXT.format(days=gap_retention_days)}"
+
+
 DELETE_PROMPT = (
     "Delete everything CareerBot stores about you: your roadmap progress on every track and "
     "your votes on answers? Knowledge edits you made as a moderator stay, without your name. "
@@ -56,7 +67,7 @@ class MyData(commands.Cog):
         user_id = interaction.user.id
         data = await self.bot.services.privacy.export_user(user_id)
         await interaction.followup.send(
-            EXPORT_TEXT,
+            export_text(self.bot.settings.gap_retention_days),
             file=export_file(data, user_id),
             ephemeral=True,
             allowed_mentions=NO_PINGS,

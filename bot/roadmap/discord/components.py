@@ -18,7 +18,7 @@ from typing import Any
 
 import discord
 
-from bot.answers.discord.components import answer_parts
+from bot.answers.discord.components import FirstClicks, answer_parts
 from bot.discord.common import Reply, bot_of, knowledge_now, respond, say, services_of
 from bot.discord.components import GuardedItem, persistent_view
 from bot.discord.confirm import AskerOnly, confirm_view, finish
@@ -41,6 +41,10 @@ from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError
 from bot.roadmap.tracks import Track
 
 DONE_PREFIX = "careerbot:rm-done:"
+SHARED_ALREADY = (
+    "You already shared this card. Run `/roadmap view` again to share your progress as it is now."
+)
+SHARES = FirstClicks()  # (message, member): each progress card is shared at most once
 GONE = (
     "That roadmap item is no longer in its track (or its id is shared by several tracks), so "
     "nothing changed. Find it with `/roadmap done`."
@@ -184,7 +188,8 @@ class ShareButton(
     discord.ui.DynamicItem[Button],
     template=r"careerbot:rm-share:(?P<track>[a-z0-9-]+)",
 ):
-    """Posts the clicker's current progress card publicly in the channel (pings nobody)."""
+    """Posts the clicker's current progress card publicly in the channel (pings nobody), once
+    per card and member: clicking again does not post again."""
 
     def __init__(self, track_id: str) -> None:
         super().__init__(
@@ -204,6 +209,18 @@ class ShareButton(
         return cls(match["track"])
 
     async def clicked(self, interaction: discord.Interaction) -> None:
+        message_id = interaction.message.id if interaction.message else None
+        key = (message_id, interaction.user.id)
+        if not SHARES.first(key):
+            await say(interaction, SHARED_ALREADY)
+            return
+        try:
+            await self.share(interaction)
+        except BaseException:
+            SHARES.forget(key)  # nothing was posted: the member may try again
+            raise
+
+    async def share(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()  # the database read and the PNG take a moment
         async with explained(interaction):
             view = await services_of(interaction).roadmaps.view(interaction.user.id, self.track_id)

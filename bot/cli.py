@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answers.serving import KnowledgeService, open_semantic
 from bot.answers.text import result_text
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, environment
 from bot.content import load_content
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
 from bot.knowledge.base import KnowledgeBase
@@ -98,12 +98,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run_cli(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        env = environment()  # the process environment over ./.env
+        settings = Settings.from_env(env)
     except SettingsError as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     interactive = args.command != "run" or not settings.discord_token
-    quiet = interactive and "LOG_LEVEL" not in os.environ  # keep the chat screen clean
+    quiet = interactive and "LOG_LEVEL" not in env  # keep the chat screen clean
     logging.basicConfig(
         level="WARNING" if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

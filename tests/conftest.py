@@ -38,6 +38,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs TEST_DATABASE_URL")
 
 
+@pytest.fixture(autouse=True)
+def no_developer_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `.env` in the checkout (README step 2) must not leak a token or database into tests."""
+    monkeypatch.setattr("bot.config.ENV_FILE", Path(__file__).with_name("no-such-file.env"))
+
+
 @pytest.fixture(scope="session")
 def bundled_knowledge() -> KnowledgeBase:
     return load_knowledge(BUNDLED_KNOWLEDGE)

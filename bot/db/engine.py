@@ -26,11 +26,27 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached or used; the message is one line for a human."""
 
 
+def data_folder() -> Path:
+    return Path(user_data_dir("careerbot", appauthor=False))
+
+
 def default_database_url() -> str:
-    """An embedded SQLite file in the user's data directory."""
-    folder = Path(user_data_dir("careerbot", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'careerbot.sqlite3'}"
+    """An embedded SQLite file in the user's data directory (created when first opened)."""
+    return f"sqlite+aiosqlite:///{data_folder() / 'careerbot.sqlite3'}"
+
+
+def _create_data_folder(database: str | None) -> None:
+    """Make the default SQLite file's folder; only opening a database needs it."""
+    folder = Path(database or "").parent
+    if folder != data_folder():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"cannot create the data folder {folder}: {exc.strerror or exc}; "
+            "set DATABASE_URL to a database you can write to"
+        ) from None
 
 
 def redact(url: str) -> str:
@@ -47,6 +63,7 @@ def create_engine(url: str) -> AsyncEngine:
         parsed = make_url(url)
     except Exception as exc:
         raise DatabaseUnavailable(f"invalid DATABASE_URL {url!r}: {exc}") from None
+    _create_data_folder(parsed.database)
     try:
         if parsed.get_backend_name() != "sqlite":
             return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

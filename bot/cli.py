@@ -27,6 +27,7 @@ from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands, run_layer_com
 EXIT_INVALID = 1
 EXIT_CONFIG = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C outside the chat (which leaves with 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +117,9 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `careerbot kb dump --json | head`: the reader has enough
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # Ctrl-C while starting up or in a one-shot command
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
     except DataFileError as exc:
         print(
             f"careerbot: the knowledge base is invalid ({len(exc.issues)} problems):",

@@ -15,6 +15,16 @@ from bot.knowledge.models import Entry
 from bot.matching.engine import MatchResult, Outcome
 
 
+def gap_text(question: str) -> str:
+    """An unanswered question as moderators see it in /kb gaps: the words as asked, only folded
+    (case, spacing, end punctuation) so that the same question counts on one row.
+
+    Never the matcher's stemmed form ("how much doe a nurse make"), which reads as a typo and
+    would be copied into the entry or alias a moderator makes from the gap.
+    """
+    return " ".join(question.split()).rstrip("?!.…").rstrip().lower()
+
+
 class AskService:
     """The one path every front end (Discord, terminal, CLI) takes to answer a question."""
 
@@ -28,7 +38,7 @@ class AskService:
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self.record_answer(guild_id, result.entry.id)
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:
-            await self._record_unanswered(guild_id, result.normalized)
+            await self._record_unanswered(guild_id, gap_text(question))
         return result
 
     async def record_answer(self, guild_id: int | None, entry_id: str) -> None:
@@ -41,14 +51,14 @@ class AskService:
             {"asked": TopicStat.asked + 1, "last_asked": now},
         )
 
-    async def _record_unanswered(self, guild_id: int | None, normalized: str) -> None:
+    async def _record_unanswered(self, guild_id: int | None, text: str) -> None:
         """Count the question on today's (UTC) row, for /kb gaps over the last N days."""
         now = utcnow()
         await self._write(
             UnansweredDaily,
             {
                 "guild_id": guild_id or NO_GUILD,
-                "text": normalized[:1000],
+                "text": text[:1000],
                 "day": now.date(),
                 "count": 1,
                 "last_asked": now,

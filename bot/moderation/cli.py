@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from bot.moderation.insights import InsightsService
+from bot.moderation.insights import MAX_DAYS, InsightsService
 from bot.moderation.layerfile import entry_yaml
 from bot.moderation.rules import KnowledgeEditError
 from bot.moderation.service import Change, ModerationService
@@ -83,11 +83,24 @@ def add_layer_commands(kb: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "file", help="path, or - for stdin"
     )
     gaps = command("gaps", "unanswered questions, most frequent first", entry=False)
-    gaps.add_argument("--days", type=int, default=30)
+    gaps.add_argument(
+        "--days", type=_gap_days, default=30, help=f"the last DAYS days (1-{MAX_DAYS}, default 30)"
+    )
     gaps.add_argument("--limit", type=int, default=20)
     command("stats", "most asked topics and votes", entry=False).add_argument(
         "--limit", type=int, default=10
     )
+
+
+def _gap_days(raw: str) -> int:
+    """--days as /kb gaps takes it: a whole number of days from 1 to MAX_DAYS."""
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"{days} is outside 1-{MAX_DAYS}")
+    return days
 
 
 class LayerServices(Protocol):

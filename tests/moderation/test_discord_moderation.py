@@ -624,7 +624,7 @@ async def test_gaps_list_unanswered_questions_and_their_buttons_add_or_alias(
         embed = body["embeds"][0]
         assert embed["title"] == "Unanswered questions, last 7 days"
         lines = embed["description"].splitlines()
-        assert lines[0] == "**1.** who run the friday meetup"  # normalised, as stored
+        assert lines[0] == "**1.** who runs the friday meetup"  # as asked, folded for grouping
         assert re.fullmatch(r"asked 2× · last <t:\d+:R>", lines[1])
         assert lines[2] == "**2.** career" and "weather" not in embed["description"]
         ids = custom_ids(body)
@@ -636,7 +636,7 @@ async def test_gaps_list_unanswered_questions_and_their_buttons_add_or_alias(
         opened = await h.click(ids[0])
         assert opened.response["type"] == 9
         questions = modal_inputs(opened.response["data"])["questions"]
-        assert questions["value"] == "who run the friday meetup"
+        assert questions["value"] == "who runs the friday meetup"
         meetup = {"id": "friday-meetup", "title": "The Friday meetup", "answer": "Mia runs it."}
         added = await reply(await h.submit_modal(meetup))
         assert added["content"].startswith("Added `friday-meetup`")

@@ -16,6 +16,7 @@ from bot.answers.serving import KnowledgeService, open_semantic
 from bot.answers.text import result_text
 from bot.config import Settings, SettingsError, environment
 from bot.content import load_content
+from bot.db.cli import add_db_commands, run_db_command
 from bot.db.engine import DatabaseUnavailable, create_engine, migrate, redact
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
@@ -64,13 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--json", action="store_true", required=True)
     add_layer_commands(kb)  # per-server: add, edit, alias, ... --guild ID
 
-    db = commands.add_parser("db", help="database migrations").add_subparsers(
-        dest="db_command", required=True
-    )
-    db.add_parser("upgrade", help="migrate to the newest schema").add_argument(
-        "revision", nargs="?", default="head"
-    )
-    db.add_parser("downgrade", help="migrate back to REVISION").add_argument("revision")
+    add_db_commands(commands)  # upgrade, downgrade, current, history
 
     mydata = commands.add_parser("mydata", help="one user's stored data").add_subparsers(
         dest="mydata_command", required=True
@@ -162,7 +157,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "doctor":
         return _doctor(settings)
     if args.command == "db":
-        return asyncio.run(_db(args, settings))
+        return asyncio.run(run_db_command(args, settings.database_url))
     if args.command == "mydata":
         return asyncio.run(_mydata(args, settings))
     if args.command == "sync" or (
@@ -257,16 +252,6 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
             print(result_text(result, knowledge), end="\n\n", flush=True)
-    return 0
-
-
-async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine, args.revision, down=args.db_command == "downgrade")
-    finally:
-        await engine.dispose()
-    print(f"{redact(settings.database_url)}: {args.db_command} to {args.revision} done")
     return 0
 
 

@@ -116,8 +116,9 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
     except DataFileError as exc:
+        count = len(exc.issues)
         print(
-            f"careerbot: the knowledge base is invalid ({len(exc.issues)} problems):",
+            f"careerbot: the knowledge base is invalid ({count} problem{'s' * (count != 1)}):",
             file=sys.stderr,
         )
         print(str(exc), file=sys.stderr)

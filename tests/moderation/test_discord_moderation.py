@@ -733,10 +733,13 @@ async def test_reload_is_owner_only_and_keeps_the_old_knowledge_on_broken_files(
         roles.write_text(good + "\n- id: [broken\n", encoding="utf-8")
         body = await reply(await kb(h, "reload", user=OLGA))
         embed = body["embeds"][0]
-        assert re.fullmatch(r"Not reloaded: \d+ problems in the knowledge files", embed["title"])
-        first, *rest = embed["description"].splitlines()  # the cause first, then what follows
-        assert re.fullmatch(r"• `knowledge/roles\.yaml` · line \d+: invalid YAML: .+", first)
-        assert rest and all("unknown id" in line or line.startswith("...and") for line in rest)
+        assert embed["title"] == "Not reloaded: 1 problem in the knowledge files"
+        [line] = embed["description"].splitlines()  # the cause, once: not every reference into it
+        assert re.fullmatch(
+            r"• `knowledge/roles\.yaml` · line \d+: invalid YAML: .+ \(\d+ references into it "
+            r"not checked\)",
+            line,
+        )
         assert embed["footer"]["text"] == (
             f"Still serving the previous knowledge base ({entries} entries) and roadmap tracks (3)."
         )

@@ -57,7 +57,7 @@ class ChatSession:
         self.commands: dict[str, ChatCommand] = {}
         self.register("help", self._help, "/help", "this list")
         self.register("topics", self._topics, "/topics [category]", "browse topics")
-        self.register("topic", self._topic, "/topic ID", "show one topic")
+        self.register("topic", self._topic, "/topic [ID]", "show one topic (or a few to start)")
         register_roadmap_commands(self)
         self.register("quit", self._quit, "/quit", "leave (Ctrl-D works too)")
 

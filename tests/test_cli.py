@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from bot.cli import EXIT_BROKEN_PIPE, run_cli
+from bot.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, run_cli
 from bot.db.engine import create_engine
 
 
@@ -246,3 +246,14 @@ def test_a_downgrade_that_drops_data_needs_yes(
     capsys.readouterr()
     assert run_cli(["db", "downgrade", "base"]) == 0  # nothing left to drop: no --yes needed
     assert capsys.readouterr().out.endswith("already at base (no tables), nothing to undo\n")
+
+
+def test_ctrl_c_outside_the_chat_is_an_exit_code_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bot.cli._kb", interrupted)
+    assert run_cli(["kb", "validate"]) == EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "\n"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, environment
 from bot.knowledge.staleness import DEFAULT_WITHIN_DAYS
 from bot.knowledge.yamlsource import DataFileError
 from bot.moderation.cli import LAYER_COMMANDS, add_layer_commands
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EXIT_INVALID = 1
 EXIT_CONFIG = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C outside the chat (which leaves with 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,13 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--json", action="store_true", required=True)
     add_layer_commands(kb)  # per-server: add, edit, alias, ... --guild ID
 
-    db = commands.add_parser("db", help="database migrations").add_subparsers(
-        dest="db_command", required=True
-    )
-    db.add_parser("upgrade", help="migrate to the newest schema").add_argument(
-        "revision", nargs="?", default="head"
-    )
-    db.add_parser("downgrade", help="migrate back to REVISION").add_argument("revision")
+    add_db_commands(commands)  # upgrade, downgrade, current, history
 
     mydata = commands.add_parser("mydata", help="one user's stored data").add_subparsers(
         dest="mydata_command", required=True
@@ -97,6 +92,20 @@ def _days(raw: str) -> int:
     return days
 
 
+def add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="migrate to the newest schema").add_argument(
+        "revision", nargs="?", default="head"
+    )
+    downgrade = db.add_parser("downgrade", help="migrate back to REVISION (base: no tables)")
+    downgrade.add_argument("revision", help="a revision id, base, or -N for N steps back")
+    downgrade.add_argument("--yes", action="store_true", help="really drop the data")
+    db.add_parser("current", help="the database's revision")
+    db.add_parser("history", help="every migration, oldest first, the current one marked")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(run_cli(argv))
 
@@ -104,12 +113,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run_cli(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        env = environment()  # the process environment over ./.env
+        settings = Settings.from_env(env)
     except SettingsError as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     interactive = args.command != "run" or not settings.discord_token
-    quiet = interactive and "LOG_LEVEL" not in os.environ  # keep the chat screen clean
+    quiet = interactive and "LOG_LEVEL" not in env  # keep the chat screen clean
     logging.basicConfig(
         level="WARNING" if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -121,9 +131,13 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `careerbot kb dump --json | head`: the reader has enough
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # Ctrl-C while starting up or in a one-shot command
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
     except DataFileError as exc:
+        count = len(exc.issues)
         print(
-            f"careerbot: the knowledge base is invalid ({len(exc.issues)} problems):",
+            f"careerbot: the knowledge base is invalid ({count} problem{'s' * (count != 1)}):",
             file=sys.stderr,
         )
         print(str(exc), file=sys.stderr)
@@ -181,7 +195,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "kb":
         return asyncio.run(_layer_command(args, settings))
     if args.command == "db":
-        return asyncio.run(_db(args, settings))
+        from bot.db.cli import run_db_command
+
+        return asyncio.run(run_db_command(args, settings.database_url))
     if args.command == "mydata":
         return asyncio.run(_mydata(args, settings))
     return asyncio.run(_chat(settings))
@@ -354,18 +370,6 @@ def _process_start_wall() -> float:
         return time.perf_counter() - (up - ticks / os.sysconf("SC_CLK_TCK"))
     except (OSError, ValueError, IndexError):
         return time.perf_counter()
-
-
-async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.db.engine import create_engine, migrate, redact
-
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine, args.revision, down=args.db_command == "downgrade")
-    finally:
-        await engine.dispose()
-    print(f"{redact(settings.database_url)}: {args.db_command} to {args.revision} done")
-    return 0
 
 
 async def _mydata(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,8 +1,9 @@
-"""Settings from the environment (every variable is listed in the README)."""
+"""Settings from the environment and `.env` (every variable is listed in the README)."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
@@ -11,18 +12,71 @@ from platformdirs import user_data_dir
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 MATCHERS = ("hybrid", "lexical")
+ENV_FILE = Path(".env")  # relative: read from the directory careerbot is started in
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+
+
+def data_folder() -> Path:
+    return Path(user_data_dir("careerbot", appauthor=False))
 
 
 def default_database_url() -> str:
     """An embedded SQLite file in the user's data directory (here, not in bot.db.engine, so
-    reading settings imports no database code)."""
-    folder = Path(user_data_dir("careerbot", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'careerbot.sqlite3'}"
+    reading settings imports no database code). The folder is made when a database is opened
+    (bot.db.engine), so commands that need none work where it cannot be created."""
+    return f"sqlite+aiosqlite:///{data_folder() / 'careerbot.sqlite3'}"
 
 
 class SettingsError(ValueError):
     """An environment variable has a value we cannot use."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`NAME=value` lines of a `.env` file, as Docker Compose reads them; {} when it is absent.
+
+    Blank lines and `#` comments are skipped, `export ` is allowed, a value may be quoted, and
+    an unquoted value ends at ` #` (so `DEV_GUILD_ID=123  # my server` works).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise SettingsError(f"cannot read {path}: {reason}") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _ENV_LINE.match(stripped)
+        if match is None:  # never echo the line: it may hold a secret
+            raise SettingsError(f"{path} line {number} is not NAME=value")
+        name, value = match.groups()
+        values[name] = _env_value(value)
+    return values
+
+
+def _env_value(raw: str) -> str:
+    if raw[:1] in {'"', "'"} and raw.find(raw[0], 1) > 0:
+        return raw[1 : raw.find(raw[0], 1)]
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def environment() -> dict[str, str]:
+    """The process environment over `.env`: a variable set in the environment wins."""
+    return {**read_env_file(ENV_FILE), **os.environ}
+
+
+def _log_level(env: dict[str, str]) -> str:
+    level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if level == "WARN":
+        level = "WARNING"
+    if level not in LOG_LEVELS:
+        choices = ", ".join(LOG_LEVELS)
+        raise SettingsError(f"LOG_LEVEL must be one of {choices}, got {env['LOG_LEVEL']!r}")
+    return level
 
 
 @overload
@@ -84,9 +138,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        env = dict(os.environ if env is None else env)
+        env = environment() if env is None else dict(env)
         settings = cls(
-            discord_token=env.get("DISCORD_TOKEN") or None,
+            discord_token=env.get("DISCORD_TOKEN", "").strip() or None,  # blank means unset
             database_url=env.get("DATABASE_URL") or default_database_url(),
             knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or BUNDLED_KNOWLEDGE),
             dev_guild_id=_int(env, "DEV_GUILD_ID", None),
@@ -97,7 +151,7 @@ class Settings:
             ask_per_seconds=_int(env, "ASK_PER_SECONDS", 30),
             roadmap_images=env.get("ROADMAP_IMAGES", "1").lower()
             not in {"0", "false", "no", "off"},
-            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            log_level=_log_level(env),
             matcher=(env.get("MATCHER") or "hybrid").strip().lower(),
             embedding_model=Path(env["EMBEDDING_MODEL"]) if env.get("EMBEDDING_MODEL") else None,
             kb_sync_seconds=_float(env, "KB_SYNC_SECONDS", 0.5),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.loader import load_knowledge
+from bot.knowledge.loader import read_knowledge
 from bot.knowledge.yamlsource import DataFileError, ValidationIssue
 from bot.roadmap.tracks import TrackSet, load_tracks
 
@@ -32,20 +32,18 @@ def roadmaps_dir(knowledge_dir: Path) -> Path:
 def load_content(directory: Path) -> Content:
     """Read the knowledge files and the track files under `directory`.
 
-    Raises DataFileError listing every problem in both, so one run shows them all; tracks'
-    `learn` ids are checked against this knowledge (skipped when the knowledge itself failed).
+    Raises DataFileError listing every problem in both, so one run shows them all. Tracks'
+    `learn` ids are checked with the entries' `related` ids, so a broken or missing knowledge
+    file is reported once, not as an "unknown id" at every reference into it.
     """
+    files = read_knowledge(directory)
     issues: list[ValidationIssue] = []
-    knowledge = None
     tracks = TrackSet()
     try:
-        knowledge = load_knowledge(directory)
+        tracks = load_tracks(roadmaps_dir(directory), files.references)
     except DataFileError as exc:
         issues += exc.issues
-    try:
-        tracks = load_tracks(roadmaps_dir(directory), knowledge)
-    except DataFileError as exc:
-        issues += exc.issues
-    if issues or knowledge is None:
+    issues = files.problems() + issues
+    if issues:
         raise DataFileError(issues)
-    return Content(knowledge, tracks)
+    return Content(files.base(), tracks)

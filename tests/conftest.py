@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.answers.serving import KnowledgeService, open_semantic
 from bot.config import BUNDLED_KNOWLEDGE, Settings
@@ -37,6 +38,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def no_developer_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `.env` in the checkout (README step 2) must not leak a token or database into tests."""
+    monkeypatch.setattr("bot.config.ENV_FILE", Path(__file__).with_name("no-such-file.env"))
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +72,41 @@ def knowledge_service(bundled_knowledge: KnowledgeBase) -> KnowledgeService:
     return KnowledgeService(bundled_knowledge, BUNDLED_KNOWLEDGE)
 
 
+async def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database `url` names if the server lacks it; True when created.
+
+    TEST_DATABASE_URL may name a database that doesn't exist yet (say `.../test` on a fresh
+    server): it is made through the server's `postgres` database, as `createdb` would.
+    """
+    engine = create_engine(url)
+    try:
+        async with engine.connect():
+            return False
+    except DBAPIError as exc:
+        if "does not exist" not in str(exc.orig):
+            raise
+    finally:
+        await engine.dispose()
+    parsed = make_url(url)
+    maintenance = parsed.set(database="postgres").render_as_string(hide_password=False)
+    admin = create_engine(maintenance)
+    try:
+        async with admin.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        await admin.dispose()
+    return True
+
+
+_ensured: list[str] = []  # TEST_DATABASE_URL once it is known to exist
+
+
 async def _create_postgres_database() -> tuple[str, str]:
     assert TEST_DATABASE_URL
+    if not _ensured:
+        await ensure_database(TEST_DATABASE_URL)
+        _ensured.append(TEST_DATABASE_URL)
     name = f"careerbot_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(TEST_DATABASE_URL)
     async with admin.connect() as connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import subprocess
@@ -9,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
-from bot.cli import EXIT_BROKEN_PIPE, run_cli
+from bot.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, run_cli
+from bot.db.engine import create_engine
 
 
 def test_ask_json_reads_stdin_and_writes_one_line_per_question(
@@ -166,3 +169,91 @@ def test_operator_files_that_are_not_usable_are_one_line(
         2,
         f"careerbot: cannot write {nowhere}: No such file or directory\n",
     )
+
+
+# ---- careerbot db ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def tables(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_db_with_an_unknown_revision_is_one_line(
+    command: str, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["db", command, "nonsense"]) == 2
+    assert capsys.readouterr().err == (
+        f"careerbot: cannot {command} to 'nonsense': No such revision or branch 'nonsense'; "
+        "`careerbot db history` lists the migrations\n"
+    )
+
+
+def test_db_current_and_history(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["db", "current"]) == 0
+    assert capsys.readouterr().out.startswith("base (no CareerBot tables yet;")
+    assert run_cli(["db", "upgrade", "0002"]) == 0
+    assert capsys.readouterr().out.endswith(": upgrade to 0002 done, now at 0002\n")
+    assert run_cli(["db", "current"]) == 0
+    assert capsys.readouterr().out == (
+        "0002  Answer feedback: votes, unanswered questions, topic stats.\n"
+    )
+    assert run_cli(["db", "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:6] for line in lines[:4]] == ["  0001", "* 0002", "  0003", "  0004"]
+    assert lines[3].startswith("  0004 (head)  Unanswered questions counted per day")
+    assert lines[-1] == "* the database's revision"
+
+
+def test_a_downgrade_that_drops_data_needs_yes(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["db", "upgrade"]) == 0
+    before = tables(database)
+    assert {"roadmap_progress", "guild_entries"} <= before
+    capsys.readouterr()
+
+    assert run_cli(["db", "downgrade", "base"]) == 2
+    assert capsys.readouterr().err == (
+        "careerbot: downgrading to base undoes 0004, 0003, 0002, 0001 and deletes the data "
+        "they hold (`careerbot db history` lists the migrations and what each adds); "
+        "add --yes to go ahead\n"
+    )
+    assert run_cli(["db", "downgrade", "-1"]) == 2
+    assert "undoes 0004 and deletes" in capsys.readouterr().err
+    assert tables(database) == before  # nothing happened
+
+    assert run_cli(["db", "downgrade", "0003", "--yes"]) == 0
+    assert capsys.readouterr().out.endswith(": downgrade to 0003 done, now at 0003\n")
+    assert run_cli(["db", "downgrade", "0004"]) == 2  # that is up, not down
+    assert "the database is at 0003, not above it" in capsys.readouterr().err
+    assert run_cli(["db", "downgrade", "base", "--yes"]) == 0
+    assert tables(database) <= {"alembic_version"}
+    capsys.readouterr()
+    assert run_cli(["db", "downgrade", "base"]) == 0  # nothing left to drop: no --yes needed
+    assert capsys.readouterr().out.endswith("already at base (no tables), nothing to undo\n")
+
+
+def test_ctrl_c_outside_the_chat_is_an_exit_code_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bot.cli._kb", interrupted)
+    assert run_cli(["kb", "validate"]) == EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "\n"

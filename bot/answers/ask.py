@@ -20,6 +20,16 @@ QUESTION_MAX = 1000  # the longest question answered: /ask's limit; longer forum
 BOOKKEEPING_BUDGET = 0.5  # seconds an answer waits for its statistics write, at most
 
 
+def gap_text(question: str) -> str:
+    """An unanswered question as moderators see it in /kb gaps: the words as asked, only folded
+    (case, spacing, end punctuation) so that the same question counts on one row.
+
+    Never the matcher's stemmed form ("how much doe a nurse make"), which reads as a typo and
+    would be copied into the entry or alias a moderator makes from the gap.
+    """
+    return " ".join(question.split()).rstrip("?!.…").rstrip().lower()
+
+
 class AskService:
     """The one path every front end (Discord, terminal, CLI) takes to answer a question."""
 
@@ -43,7 +53,7 @@ class AskService:
         if result.outcome is Outcome.ANSWER and result.entry is not None:
             await self._bookkeep(self.record_answer(guild_id, result.entry.id))
         elif result.outcome in (Outcome.SUGGEST, Outcome.NO_MATCH) and not result.smalltalk:
-            noted = noted_as or result.normalized
+            noted = noted_as or gap_text(question)
             await self._bookkeep(self._record_unanswered(guild_id, noted))
         return result
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.config import data_folder
 from bot.config import default_database_url as default_database_url  # its old home
 
 if TYPE_CHECKING:  # Alembic is imported by the commands that migrate, not by every import
@@ -40,6 +41,20 @@ class DatabaseUnavailable(Exception):
 
 def _text(url: str | URL) -> str:
     return url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+
+
+def _create_data_folder(database: str | None) -> None:
+    """Make the default SQLite file's folder; only opening a database needs it."""
+    folder = Path(database or "").parent
+    if folder != data_folder():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"cannot create the data folder {folder}: {exc.strerror or exc}; "
+            "set DATABASE_URL to a database you can write to"
+        ) from None
 
 
 def _is_secret(key: str) -> bool:
@@ -89,6 +104,7 @@ def create_engine(url: str) -> AsyncEngine:
     problem = _url_problem(url, parsed)
     if problem:
         raise DatabaseUnavailable(f"invalid DATABASE_URL {redact(url)}: {problem}")
+    _create_data_folder(parsed.database)
     try:
         if parsed.get_backend_name() != "sqlite":
             return create_async_engine(

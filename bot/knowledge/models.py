@@ -130,17 +130,48 @@ def validate_entry(
         return None, issues
 
 
+_PLAIN: dict[str, str] = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "date_type": "must be a date like 2026-11-23",
+    "date_parsing": "must be a date like 2026-11-23",
+    "date_from_datetime_parsing": "must be a date like 2026-11-23",
+    "date_from_datetime_inexact": "must be a date like 2026-11-23, without a time",
+    "model_type": "must be a mapping of fields (name: value)",
+    "model_attributes_type": "must be a mapping of fields (name: value)",
+    "dict_type": "must be a mapping of fields (name: value)",
+}
+_LISTS = frozenset({"list_type", "tuple_type", "set_type"})
+
+
 def readable_error(error: Mapping[str, Any]) -> str:
     """A pydantic error as a moderator would say it (shared by entries and tracks)."""
     kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
+    ctx = error.get("ctx") or {}
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind in _LISTS:
+        given = error.get("input")
+        if isinstance(given, str):
+            return f"must be a list: write [{given}]"
+        return "must be a list, like [first, second]"
+    if kind == "string_too_short":
+        limit = ctx.get("min_length", 1)
+        return "must not be empty" if limit == 1 else f"too short: at least {limit} characters"
     if kind == "string_too_long":
-        limit = error["ctx"]["max_length"]
-        return f"too long: {len(error['input'])} characters, the limit is {limit}"
+        return f"too long: {len(error['input'])} characters, the limit is {ctx['max_length']}"
+    if kind == "too_short":
+        limit = ctx.get("min_length", 1)
+        return f"needs at least {limit} item{'s' * (limit != 1)}"
+    if kind == "too_long":
+        return f"too many: {ctx.get('actual_length')} items, the limit is {ctx.get('max_length')}"
     if kind == "string_pattern_mismatch":
         return f"{error['input']!r} is not a kebab-case id (like 'ml-engineer')"
-    message = str(error["msg"])
-    return re.sub(r"^Value error, ", "", message)
+    message = re.sub(r"^Value error, ", "", str(error["msg"]))
+    return re.sub(r"^Input should be ", "must be ", message)

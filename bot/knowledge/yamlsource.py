@@ -26,6 +26,11 @@ class ValidationIssue:
     field: str | None
     message: str
 
+    @property
+    def file_wide(self) -> bool:
+        """About a file (or folder) as a whole: listed first, as other problems may follow."""
+        return self.entry_id is None and self.field is None
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         subject = ".".join(part for part in (self.entry_id, self.field) if part)
@@ -36,7 +41,7 @@ class DataFileError(Exception):
     """Raised when data files are invalid; carries every issue found, not just the first."""
 
     def __init__(self, issues: list[ValidationIssue]) -> None:
-        self.issues = sorted(issues)
+        self.issues = sorted(issues, key=lambda issue: (not issue.file_wide, issue))
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 

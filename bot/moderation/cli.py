@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.knowledge.yamlsource import DataFileError, parse_yaml
 from bot.moderation.layerfile import IMPORT_MAX_BYTES, entry_yaml
+from bot.moderation.rules import MAX_GAP_DAYS as MAX_DAYS
 from bot.moderation.rules import EditConflict, KnowledgeEditError
 
 if TYPE_CHECKING:  # `careerbot` builds this parser for every command: no database code here
@@ -91,11 +92,24 @@ def add_layer_commands(kb: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "file", help="path, or - for stdin"
     )
     gaps = command("gaps", "unanswered questions, most frequent first", entry=False)
-    gaps.add_argument("--days", type=int, default=30)
+    gaps.add_argument(
+        "--days", type=_gap_days, default=30, help=f"the last DAYS days (1-{MAX_DAYS}, default 30)"
+    )
     gaps.add_argument("--limit", type=int, default=20)
     command("stats", "most asked topics and votes", entry=False).add_argument(
         "--limit", type=int, default=10
     )
+
+
+def _gap_days(raw: str) -> int:
+    """--days as /kb gaps takes it: a whole number of days from 1 to MAX_DAYS."""
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"{days} is outside 1-{MAX_DAYS}")
+    return days
 
 
 class LayerServices(Protocol):

@@ -14,8 +14,9 @@ from bot.db.models import NO_GUILD, AnswerVote, ForumPost, TopicStat, Unanswered
 from bot.db.unit import Sessions, reader
 from bot.knowledge.layerstore import as_utc
 from bot.matching.engine import Outcome
+from bot.moderation.rules import MAX_GAP_DAYS
 
-MAX_DAYS = 365
+MAX_DAYS = MAX_GAP_DAYS
 
 
 @dataclass(frozen=True)

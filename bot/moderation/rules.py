@@ -27,6 +27,8 @@ from bot.knowledge.yamlsource import DataFileError, ValidationIssue
 from bot.moderation.diff import text_diff
 from bot.moderation.layerfile import LayerFile
 
+MAX_GAP_DAYS = 365  # how far back /kb gaps and `kb gaps --days` may look
+
 if TYPE_CHECKING:  # the kb CLI imports these rules without any database code
     from bot.knowledge.layerstore import Revision
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.knowledge.models import ID_PATTERN, MAX_TITLE, EntryId, readable_error
+from bot.knowledge.references import References
 from bot.knowledge.yamlsource import (
     DataFileError,
     PathKey,
@@ -138,14 +139,22 @@ def track_files(directory: Path) -> list[Path]:
     return sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.glob(pattern))
 
 
-def load_tracks(directory: Path, knowledge: Container[str] | None = None) -> TrackSet:
+def load_tracks(
+    directory: Path, knowledge: Container[str] | References | None = None
+) -> TrackSet:
     """Load every track file; raise DataFileError listing every issue (file, line, id, field).
 
-    `knowledge` is the set of valid `learn` ids (a KnowledgeBase works); None skips that check,
-    e.g. when the knowledge base itself failed to load. A missing directory means no tracks.
+    `knowledge` is the set of valid `learn` ids (a KnowledgeBase works); None skips that check.
+    bot.content passes the knowledge files' References instead, which then reports unknown
+    `learn` ids together with the entries' own. A missing directory means no tracks.
     """
     if not directory.is_dir():
         return TrackSet()
+    references: References | None
+    if knowledge is None or isinstance(knowledge, References):
+        references, own = knowledge, False
+    else:
+        references, own = References(knowledge), True  # report unknown ids here
     issues: list[ValidationIssue] = []
     tracks: list[Track] = []
     seen: dict[str, str] = {}
@@ -153,7 +162,7 @@ def load_tracks(directory: Path, knowledge: Container[str] | None = None) -> Tra
     issues.extend(file_issues)
     for document in documents:
         name = document.file
-        track, track_issues = validate_track(document, knowledge, expected_id=Path(name).stem)
+        track, track_issues = validate_track(document, references, expected_id=Path(name).stem)
         issues.extend(track_issues)
         if track is None:
             continue
@@ -170,6 +179,8 @@ def load_tracks(directory: Path, knowledge: Container[str] | None = None) -> Tra
             continue
         seen[track.id] = name
         tracks.append(track)
+    if own and references is not None:
+        issues.extend(references.issues())
     if issues:
         raise DataFileError(issues)
     return TrackSet(tuple(tracks))
@@ -177,7 +188,7 @@ def load_tracks(directory: Path, knowledge: Container[str] | None = None) -> Tra
 
 def validate_track(
     document: YamlDocument,
-    knowledge: Container[str] | None = None,
+    references: References | None = None,
     *,
     expected_id: str | None = None,
 ) -> tuple[Track | None, list[ValidationIssue]]:
@@ -203,14 +214,14 @@ def validate_track(
                 )
             )
         return None, issues
-    issues.extend(_cross_check(track, document, knowledge, expected_id))
+    issues.extend(_cross_check(track, document, references, expected_id))
     return (None if issues else track), issues
 
 
 def _cross_check(
     track: Track,
     document: YamlDocument,
-    knowledge: Container[str] | None,
+    references: References | None,
     expected_id: str | None,
 ) -> list[ValidationIssue]:
     file, line_of = document.file, document.line_of
@@ -238,15 +249,18 @@ def _cross_check(
                     (*item_path, "id"), item.id, "id", f"duplicate item id (first at line {first})"
                 )
             item_lines.setdefault(item.id, line_of((*item_path, "id")))
-            if knowledge is not None:
+            if references is not None:
                 for k, entry_id in enumerate(item.learn):
-                    if entry_id not in knowledge:
-                        issue(
-                            (*item_path, "learn", k),
-                            item.id,
+                    references.check(
+                        entry_id,
+                        ValidationIssue(
+                            file,
+                            line_of((*item_path, "learn", k)),
+                            f"{track.id}/{item.id}",
                             "learn",
                             f"unknown knowledge entry {entry_id!r}",
-                        )
+                        ),
+                    )
     issues.extend(_check_replaces(track, document))
     return issues
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from bot import ranking
 from bot.ranking import Named, Rules, normalize_key
-from bot.roadmap.progress import MARKS, OPEN, Status, TrackView
+from bot.roadmap.progress import MARKS, OPEN, SkillView, Status, TrackView
 from bot.roadmap.skills import Skill
 from bot.roadmap.tracks import Step, Track
 
@@ -65,27 +65,31 @@ def named(skill: Skill) -> Named:
     return Named(skill.id, (skill.title, skill.id))
 
 
+Place = tuple[Track, Step, SkillView]  # where a skill shows: track, step, status there
+
+
 def choices(views: Sequence[TrackView], prefer: str | None = None) -> Iterator[SkillChoice]:
-    """Every skill of `views` once, in roadmap order, with the member's status; picked in
-    track `prefer` when that lists it."""
-    placed: dict[str, list[tuple[TrackView, Step]]] = {}
-    order: list[tuple[str, Status]] = []
+    """Every skill of `views` once, in roadmap order, with the member's status, placed in the
+    track it would be marked in (see `home`)."""
+    places: dict[str, list[Place]] = {}  # insertion order: roadmap order
     for view in views:
         for step_view in view.steps:
-            for skill_view in step_view.skills:
-                skill_id = skill_view.skill.id
-                if skill_id not in placed:
-                    order.append((skill_id, skill_view.status))
-                placed.setdefault(skill_id, []).append((view, step_view.step))
-    skills = {sv.skill.id: sv.skill for v in views for s in v.steps for sv in s.skills}
-    for skill_id, status in order:
-        homes = placed[skill_id]
-        home = next(
-            (h for h in homes if h[0].track.id == prefer),
-            next((h for h in homes if h[0].track.role is None), homes[0]),
-        )
-        others = tuple(view.track for view, _ in homes if view is not home[0])
-        yield SkillChoice(home[0].track, home[1], skills[skill_id], status, others=others)
+            for shown in step_view.skills:
+                places.setdefault(shown.skill.id, []).append((view.track, step_view.step, shown))
+    for found in places.values():
+        track, step, shown = home(found, prefer)
+        others = tuple(other for other, _, _ in found if other is not track)
+        yield SkillChoice(track, step, shown.skill, shown.status, others=others)
+
+
+def home(places: Sequence[Place], prefer: str | None) -> Place:
+    """Track `prefer` (the member's current one) if it lists the skill, else the first topic
+    track that does, else the first track."""
+    for fits in (lambda track: track.id == prefer, lambda track: track.role is None):
+        for place in places:
+            if fits(place[0]):
+                return place
+    return places[0]
 
 
 def rank(

@@ -35,7 +35,6 @@ from bot.roadmap.progress import (
     read_progress,
 )
 from bot.roadmap.search import (
-    MIN_SCORE,
     SURE_GAP,
     Resolution,
     SkillChoice,
@@ -50,7 +49,7 @@ log = logging.getLogger(__name__)
 
 TRACK_MATCH_SCORE = 75.0  # fuzzy track names: "portfolo" -> portfolio, not a random track
 TRACK_SUGGESTIONS = 3
-STARTED = frozenset({"done", "doing"})  # statuses that would want their prerequisites done
+STARTED = frozenset({"done", "doing"})  # marking these says "I'm past the prerequisites"
 
 
 class RoadmapError(ValueError):
@@ -299,11 +298,6 @@ class RoadmapService:
         progress = await self._progress(user_id)
         views = self._views(progress, track_id)
         return resolve(views, text, wanted=wanted, exact=exact, prefer=_current(progress))
-
-    def suggest_skills(self, text: str) -> list[SkillChoice]:
-        """The closest skills to what was typed, without statuses (no database)."""
-        views = self._views(MemberProgress())
-        return [c for c in rank(views, text, limit=TRACK_SUGGESTIONS) if c.score >= MIN_SCORE]
 
     # --- plumbing ---------------------------------------------------------------------------
 

@@ -464,11 +464,25 @@ async def test_reload_keeps_the_old_tracks_on_a_cycle_or_unknown_id(
             for issue in caught.value.issues
         ), caught.value.issues
         assert services.roadmaps.tracks is old
-        await services.roadmaps.set_status(
-            5, "ai-engineer", "llm-evaluation", "done"
-        )  # still served
+        await services.roadmaps.set_status(5, "ai-engineer", "llm-evaluation", "done")  # served
 
         track.write_text(good)
+        skills = knowledge / "roadmaps" / "skills" / "llm-apps.yaml"
+        good_skills = skills.read_text()
+        skills.write_text(  # serving needs monitoring, which needs serving: a cycle
+            good_skills.replace(
+                "  requires: [llm-basics, docker-model]\n",
+                "  requires: [llm-basics, docker-model, llm-production-monitoring]\n",
+            ).replace(
+                "  requires: llm-evaluation\n\n- id: transformer",
+                "  requires: [llm-evaluation, llm-serving]\n\n- id: transformer",
+            )
+        )
+        with pytest.raises(DataFileError, match=r"skills/llm-apps\.yaml:\d+: .*prerequisite cycle"):
+            await services.reload_content()
+        assert services.roadmaps.tracks is old
+
+        skills.write_text(good_skills)
         assert (await services.reload_content()).tracks is services.roadmaps.tracks
         assert services.roadmaps.tracks is not old
     finally:

@@ -214,8 +214,16 @@ def test_db_current_and_history(database: str, capsys: pytest.CaptureFixture[str
     )
     assert run_cli(["db", "history"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line[:6] for line in lines[:4]] == ["  0001", "* 0002", "  0003", "  0004"]
-    assert lines[3].startswith("  0004 (head)  Unanswered questions counted per day")
+    assert [line[:6] for line in lines[:6]] == [
+        "  0001",
+        "* 0002",
+        "  0003",
+        "  0004",
+        "  0005",
+        "  0006",
+    ]
+    assert lines[3].startswith("  0004  Unanswered questions counted per day")
+    assert lines[5].startswith("  0006 (head)  Help forums")
     assert lines[-1] == "* the database's revision"
 
 
@@ -224,17 +232,18 @@ def test_a_downgrade_that_drops_data_needs_yes(
 ) -> None:
     assert run_cli(["db", "upgrade"]) == 0
     before = tables(database)
-    assert {"roadmap_progress", "guild_entries"} <= before
+    assert {"skill_progress", "guild_entries", "forum_posts"} <= before
     capsys.readouterr()
 
     assert run_cli(["db", "downgrade", "base"]) == 2
     assert capsys.readouterr().err == (
-        "careerbot: downgrading to base undoes 0004, 0003, 0002, 0001 and deletes the data "
+        "careerbot: downgrading to base undoes 0006, 0005, 0004, 0003, 0002, 0001 and deletes "
+        "the data "
         "they hold (`careerbot db history` lists the migrations and what each adds); "
         "add --yes to go ahead\n"
     )
     assert run_cli(["db", "downgrade", "-1"]) == 2
-    assert "undoes 0004 and deletes" in capsys.readouterr().err
+    assert "undoes 0006 and deletes" in capsys.readouterr().err
     assert tables(database) == before  # nothing happened
 
     assert run_cli(["db", "downgrade", "0003", "--yes"]) == 0

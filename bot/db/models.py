@@ -72,17 +72,21 @@ class ForumPost(Base):
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
-class RoadmapProgress(Base):
-    """One user's status for one roadmap item; rows outlive items removed from the YAML."""
+class SkillProgress(Base):
+    """One user's status for one roadmap skill, shown in every track that lists the skill.
 
-    __tablename__ = "roadmap_progress"
+    `marked_in` is the track it was marked in (for "done in <track>" elsewhere); rows outlive
+    skills and tracks removed from the YAML.
+    """
+
+    __tablename__ = "skill_progress"
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    track_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    item_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
+    marked_in: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 

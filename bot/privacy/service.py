@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from bot.db.models import AnswerVote, Base, KnowledgeRevision, RoadmapProgress, User, utcnow
+from bot.db.models import AnswerVote, Base, KnowledgeRevision, SkillProgress, User, utcnow
 from bot.db.unit import Sessions, reader, writer
 
 
@@ -33,7 +33,7 @@ class PersonalColumn:
 
 
 PERSONAL_DATA: tuple[PersonalColumn, ...] = (
-    PersonalColumn(RoadmapProgress, "user_id", "delete"),
+    PersonalColumn(SkillProgress, "user_id", "delete"),
     PersonalColumn(AnswerVote, "user_id", "delete"),
     PersonalColumn(KnowledgeRevision, "author_id", "anonymize"),
     PersonalColumn(User, "id", "delete"),  # last: the other rows may reference it

@@ -12,6 +12,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.roadmap.progress import MARKS, StepView, TrackView
+from bot.roadmap.text import elsewhere_note
 
 LEGEND = " · ".join(
     f"{MARKS[status]} {label}"
@@ -43,7 +44,7 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> Font:
+def font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -66,39 +67,40 @@ def render_png(view: TrackView, subtitle: str | None = None) -> bytes:
     draw = ImageDraw.Draw(image)
     right = WIDTH - PAD
     percent_text = f"{view.percent}%"
-    big = _font(30)
+    big = font(30)
     percent_width = int(draw.textlength(percent_text, font=big))
-    title = _fit(draw, view.track.title, big, right - PAD - percent_width - 24)
+    title = fit_width(draw, view.track.title, big, right - PAD - percent_width - 24)
     draw.text((PAD, PAD - 4), title, font=big, fill=TEXT)
     draw.text((right - percent_width, PAD - 4), percent_text, font=big, fill=TEXT)
-    _bar(draw, (PAD, 80, right, 98), view.percent)
+    draw_bar(draw, (PAD, 80, right, 98), view.percent)
     summary = f"{view.done} of {view.counted} done"
     skipped = view.total - view.counted
     if skipped:
         summary += f" · {skipped} skipped"
     if subtitle:
         summary = f"{subtitle} · {summary}"
-    draw.text((PAD, 108), _fit(draw, summary, _font(16), right - PAD), font=_font(16), fill=MUTED)
+    small = font(16)
+    draw.text((PAD, 108), fit_width(draw, summary, small, right - PAD), font=small, fill=MUTED)
 
     for index, step in enumerate(view.steps):
         top = HEADER + STEP_ROW * index
         count = f"{step.done}/{step.counted}"
-        count_width = int(draw.textlength(count, font=_font(16)))
+        count_width = int(draw.textlength(count, font=font(16)))
         optional = " (optional)" if step.step.optional else ""
         name = f"{index + 1}. {step.step.title}{optional}"
-        name = _fit(draw, name, _font(18), right - PAD - count_width - 16)
-        draw.text((PAD, top + 4), name, font=_font(18), fill=TEXT)
-        draw.text((right - count_width, top + 6), count, font=_font(16), fill=MUTED)
-        _bar(draw, step_bar_box(index), step.percent)
+        name = fit_width(draw, name, font(18), right - PAD - count_width - 16)
+        draw.text((PAD, top + 4), name, font=font(18), fill=TEXT)
+        draw.text((right - count_width, top + 6), count, font=font(16), fill=MUTED)
+        draw_bar(draw, step_bar_box(index), step.percent)
 
     footer_top = HEADER + STEP_ROW * len(view.steps) + 10
-    draw.text((PAD, footer_top), "CareerBot roadmap", font=_font(14), fill=MUTED)
+    draw.text((PAD, footer_top), "CareerBot roadmap", font=font(14), fill=MUTED)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
-def _bar(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], percent: int) -> None:
+def draw_bar(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], percent: int) -> None:
     left, top, right, bottom = box
     radius = (bottom - top) // 2
     draw.rounded_rectangle(box, radius=radius, fill=TRACK_BG)
@@ -108,11 +110,11 @@ def _bar(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], percent: int
         draw.rounded_rectangle((left, top, end, bottom), radius=radius, fill=colour)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
+def fit_width(draw: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> str:
     """`text`, cut with an ellipsis so it fits `width` pixels."""
-    if draw.textlength(text, font=font) <= width:
+    if draw.textlength(text, font=face) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:
+    while text and draw.textlength(text + "…", font=face) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 
@@ -137,8 +139,9 @@ def text_card(
 ) -> str:
     """The text progress card, at most `limit` characters (a Discord embed has 4,096).
 
-    Drops the item lines when the full card is too long, then cuts as a last resort.
-    `markdown` bolds titles for Discord; `ids` adds item ids so terminal users can type them.
+    Drops the skill lines when the full card is too long, then cuts as a last resort.
+    `markdown` bolds titles for Discord; `ids` adds skill ids so terminal users can type them.
+    A skill marked in another track says so ("done in <track>").
     """
     header = _header(view, markdown)
     full = "\n".join(
@@ -162,14 +165,15 @@ def _header(view: TrackView, markdown: bool) -> str:
     )
 
 
-def _step(step: StepView, number: int, markdown: bool, ids: bool, items: bool) -> str:
+def _step(step: StepView, number: int, markdown: bool, ids: bool, skills: bool) -> str:
     optional = " (optional)" if step.step.optional else ""
     title = _strong(f"{number}. {step.step.title}{optional}", markdown)
     lines = ["", title, f"{text_bar(step.percent)} {step.percent}% ({step.done}/{step.counted})"]
-    if items:
-        for item in step.items:
-            suffix = f" [{item.item.id}]" if ids else ""
-            lines.append(f"  {MARKS[item.status]} {_escape(item.item.title, markdown)}{suffix}")
+    if skills:
+        for view in step.skills:
+            suffix = f" [{view.skill.id}]" if ids else ""
+            note = f" · {_escape(elsewhere_note(view), markdown)}" if view.elsewhere else ""
+            lines.append(f"  {view.mark} {_escape(view.skill.title, markdown)}{suffix}{note}")
     return "\n".join(lines)
 
 

@@ -12,18 +12,20 @@ from typing import TYPE_CHECKING, Protocol
 from bot.answers.text import plain
 from bot.db.engine import DatabaseUnavailable
 from bot.roadmap.card import text_card
+from bot.roadmap.fitcard import fit_text
 from bot.roadmap.progress import MARKS
-from bot.roadmap.search import ItemChoice
+from bot.roadmap.search import SkillChoice
 from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError, RoadmapService
 from bot.roadmap.text import (
     SET_COMMANDS,
     already_text,
     cleared_text,
     finished_text,
-    items_marked,
     next_up_text,
     now_text,
+    prerequisites_note,
     progress_line,
+    reset_prompt,
 )
 from bot.roadmap.tracks import Track
 
@@ -33,11 +35,13 @@ if TYPE_CHECKING:
 USAGE = """Your roadmap progress:
   /roadmap tracks               the tracks and how far you are
   /roadmap view [TRACK]         steps, items and percentages
+  /roadmap fit                  how close you are to each role, and what to learn next
   /roadmap done ITEM            mark an item done (also: doing, skip)
   /roadmap undo ITEM            set an item back to to-do
   /roadmap next [TRACK]         what to work on next, with the topic that helps
   /roadmap reset TRACK          clear a track (asks to confirm)
-ITEM is an item id from /roadmap view, TRACK:ITEM, or words from its title."""
+ITEM is an item id from /roadmap view, TRACK:ITEM, or words from its title. An item shared
+by several tracks is one item: marking it anywhere shows in all of them."""
 
 NO_DATABASE = "I can't reach the database right now, so I can't load or save progress. ({})"
 
@@ -81,6 +85,7 @@ class RoadmapCommands:
             handler = {
                 "tracks": self._tracks,
                 "view": self._view,
+                "fit": self._fit,
                 "next": self._next,
                 "reset": self._reset,
             }.get(name)
@@ -104,19 +109,22 @@ class RoadmapCommands:
         return "\n".join(lines)
 
     async def _view(self, text: str) -> str:
-        track = await self._track(text)
-        view = await self.roadmaps.view(self.host.user_id, track.id)
+        view = await self.roadmaps.view(self.host.user_id, self._track_id(text))
         return text_card(view, ids=True)
 
+    async def _fit(self, _: str) -> str:
+        return fit_text(await self.roadmaps.fit(self.host.user_id))
+
     async def _next(self, text: str) -> str:
-        track = await self._track(text)
-        found = await self.roadmaps.next_item(self.host.user_id, track.id)
+        view = await self.roadmaps.view(self.host.user_id, self._track_id(text))
+        found = self.roadmaps.next_in(view)
+        track = view.track
         if found is None:
             return finished_text(track.title)
         lines = [
             f"Next in {track.title} ({found.step.title}):",
-            f"  {MARKS[found.status]} {found.item.title}",
-            f"Mark it with: /roadmap done {track.id}:{found.item.id}",
+            f"  {MARKS[found.status]} {found.skill.title}",
+            f"Mark it with: /roadmap done {track.id}:{found.skill.id}",
         ]
         if found.entries:
             first, *more = found.entries
@@ -135,9 +143,7 @@ class RoadmapCommands:
         if not confirmed:
             view = await self.roadmaps.view(self.host.user_id, track.id)
             return (
-                f"This clears all your progress on {track.title} "
-                f"({items_marked(view.marked)} marked). "
-                f"To confirm, type: /roadmap reset {track.id} yes"
+                f"{reset_prompt(track.title, view)} To confirm, type: /roadmap reset {track.id} yes"
             )
         await self.roadmaps.reset(self.host.user_id, track.id)
         return cleared_text(track.title)
@@ -153,19 +159,21 @@ class RoadmapCommands:
                 return self._not_sure(command, text, candidates)
             case AlreadySet(choice):
                 return already_text(_title(choice), status) + "."
-            case Changed(choice, view):
+            case Changed(choice, view, missing):
                 reply = f"{now_text(_title(choice), status)} {progress_line(view)}."
+                note = prerequisites_note(missing)
+                if note is not None:
+                    reply += f"\n{note}"
                 upcoming = next_up_text(view, f"/roadmap next {choice.track.id}")
                 if status == "done" and upcoming is not None:
                     reply += f"\n{upcoming}"
                 return reply
 
-    async def _track(self, text: str) -> Track:
-        if text:
-            return self._named_track(text)
-        return await self.roadmaps.default_track(self.host.user_id)
+    def _track_id(self, text: str) -> str | None:
+        """The named track's id; None (no name) means the one changed last."""
+        return self._named_track(text).id if text else None
 
-    def _not_sure(self, command: str, text: str, candidates: Sequence[ItemChoice]) -> str:
+    def _not_sure(self, command: str, text: str, candidates: Sequence[SkillChoice]) -> str:
         """The candidates, numbered: typing a number runs `/roadmap COMMAND track:item`."""
         if not candidates:
             return (
@@ -185,11 +193,9 @@ class RoadmapCommands:
     def _named_track(self, text: str) -> Track:
         track = self.roadmaps.find_track(text)
         if track is None:
-            raise RoadmapError(
-                f"No track matches {text!r}. Tracks: {', '.join(self.roadmaps.tracks.ids())}."
-            )
+            raise RoadmapError(self.roadmaps.unknown_track(text))
         return track
 
 
-def _title(choice: ItemChoice) -> str:
-    return f"{choice.item.title!r} ({choice.track.title})"
+def _title(choice: SkillChoice) -> str:
+    return f"{choice.skill.title!r} ({choice.track.title})"

@@ -1,129 +1,128 @@
-"""Roadmap tracks as data: the schema, line-aware loading, and the rules that span items.
+"""Roadmap tracks as data: ordered steps of skill ids, loaded and checked with the skill graph.
 
-A track file is `knowledge/roadmaps/<track-id>.yaml`. Item ids are stable keys of stored
-progress, so the loader is strict about them: unique within a track, and `replaces` may only
-name ids that are no longer items (progress of the old id then shows on the new item).
+A track file is `knowledge/roadmaps/<track-id>.yaml`; its steps list ids of skills defined in
+`knowledge/roadmaps/skills/*.yaml` (see bot.roadmap.skills). Loading checks the whole: no
+unknown ids, no prerequisite cycles, prerequisites before the skills that need them within a
+track, and no skill that no track uses. Every problem names file, line and field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-)
-
-from bot.knowledge.models import ID_PATTERN, MAX_TITLE, EntryId, readable_error
 from bot.knowledge.references import References
 from bot.knowledge.yamlsource import (
     DataFileError,
-    PathKey,
     ValidationIssue,
     YamlDocument,
     load_documents,
 )
-
-MAX_TRACK_ID = 32  # "track:item" must fit a 100-character autocomplete choice value
-MAX_ITEM_ID = 64
-MAX_STEPS = 20
-MAX_ITEMS_PER_STEP = 25
-MAX_DESCRIPTION = 1000
-
-TrackId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_TRACK_ID)]
-ItemId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ITEM_ID)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+from bot.roadmap.skills import Skill, SkillCatalog, SkillGraph, read_skills, skill_files
+from bot.roadmap.trackfiles import TrackFile, validate_track
 
 
-class Item(BaseModel):
-    """One checkable thing to do; `learn` names the knowledge entries that teach it."""
+@dataclass(frozen=True)
+class Step:
+    """A stage of a track; its skills are shown and counted together."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: ItemId
-    title: Title
-    learn: Annotated[tuple[EntryId, ...], Field(min_length=1)]
-    replaces: tuple[ItemId, ...] = ()
-
-    @field_validator("replaces", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        """`replaces: old-id` or, after several renames, `replaces: [newer-old, oldest]`."""
-        return [value] if isinstance(value, str) else value
-
-    @property
-    def lineage(self) -> tuple[str, ...]:
-        """Every id this item's progress may be stored under, its own first."""
-        return (self.id, *self.replaces)
+    id: str
+    title: str
+    optional: bool
+    skills: tuple[Skill, ...]
 
 
-class Step(BaseModel):
-    """A stage of a track; its items are shown and counted together."""
+@dataclass(frozen=True)
+class Track:
+    """A whole roadmap: ordered steps of skills from the shared graph."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: ItemId
-    title: Title
-    optional: bool = False
-    items: Annotated[tuple[Item, ...], Field(min_length=1, max_length=MAX_ITEMS_PER_STEP)]
-
-
-class Track(BaseModel):
-    """A whole roadmap: ordered steps of items."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: TrackId
-    title: Title
-    description: Annotated[Text, StringConstraints(max_length=MAX_DESCRIPTION)]
+    id: str
+    title: str
+    description: str
+    steps: tuple[Step, ...]
     order: int = 100
-    sources: tuple[Text, ...] = ()
-    steps: Annotated[tuple[Step, ...], Field(min_length=1, max_length=MAX_STEPS)]
+    role: str | None = None  # the role's name when this is a role track
+    sources: tuple[str, ...] = ()
+    _index: dict[str, tuple[Step, Skill]] = field(init=False, repr=False, compare=False)
 
-    _items: dict[str, tuple[Step, Item]] = PrivateAttr(default_factory=dict)
+    def __post_init__(self) -> None:
+        index = {skill.id: (step, skill) for step in self.steps for skill in step.skills}
+        object.__setattr__(self, "_index", index)
 
-    def model_post_init(self, context: Any) -> None:
-        self._items = {item.id: (step, item) for step in self.steps for item in step.items}
+    @classmethod
+    def resolve(cls, written: TrackFile, graph: SkillGraph) -> Track:
+        """The track with its skill ids looked up; KeyError for an id not in the graph."""
+        steps = tuple(
+            Step(step.id, step.title, step.optional, tuple(_need(graph, i) for i in step.skills))
+            for step in written.steps
+        )
+        return cls(
+            id=written.id,
+            title=written.title,
+            description=written.description,
+            steps=steps,
+            order=written.order,
+            role=written.role,
+            sources=written.sources,
+        )
 
-    def items(self) -> Iterator[tuple[Step, Item]]:
-        """(step, item) pairs in roadmap order."""
-        return iter(self._items.values())
+    def skills(self) -> Iterator[tuple[Step, Skill]]:
+        """(step, skill) pairs in roadmap order."""
+        return iter(self._index.values())
 
-    def item(self, item_id: str) -> Item | None:
-        found = self._items.get(item_id)
+    def skill(self, skill_id: str) -> Skill | None:
+        found = self._index.get(skill_id)
         return found[1] if found else None
 
-    def step_of(self, item_id: str) -> Step | None:
-        found = self._items.get(item_id)
+    def step_of(self, skill_id: str) -> Step | None:
+        found = self._index.get(skill_id)
         return found[0] if found else None
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._index)
+
+
+def _need(graph: SkillGraph, skill_id: str) -> Skill:
+    skill = graph.get(skill_id)
+    if skill is None:
+        raise KeyError(f"unknown skill {skill_id!r}")
+    return skill
 
 
 @dataclass(frozen=True)
 class TrackSet:
-    """All loaded tracks, in display order."""
+    """All loaded tracks, in display order, and the skill graph they share."""
 
     tracks: tuple[Track, ...] = ()
+    graph: SkillGraph = field(default_factory=SkillGraph)
     _by_id: dict[str, Track] = field(init=False, repr=False, compare=False)
+    _using: dict[str, tuple[Track, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.tracks, key=lambda track: (track.order, track.id)))
         object.__setattr__(self, "tracks", ordered)
         object.__setattr__(self, "_by_id", {track.id: track for track in ordered})
+        using: dict[str, list[Track]] = {}
+        for track in ordered:
+            for _, skill in track.skills():
+                using.setdefault(skill.id, []).append(track)
+        object.__setattr__(self, "_using", {k: tuple(v) for k, v in using.items()})
 
     def get(self, track_id: str) -> Track | None:
         return self._by_id.get(track_id)
+
+    def using(self, skill_id: str) -> tuple[Track, ...]:
+        """The tracks that list this skill, in display order."""
+        return self._using.get(skill_id, ())
+
+    def roles(self) -> tuple[Track, ...]:
+        """Role tracks (with a `role` name), the ones /roadmap fit compares a member with."""
+        return tuple(track for track in self.tracks if track.role is not None)
+
+    def titles(self) -> dict[str, str]:
+        return {track.id: track.title for track in self.tracks}
 
     def __iter__(self) -> Iterator[Track]:
         return iter(self.tracks)
@@ -135,6 +134,16 @@ class TrackSet:
         return [track.id for track in self.tracks]
 
 
+def build_tracks(
+    skills: Iterable[Mapping[str, Any]], tracks: Iterable[Mapping[str, Any]]
+) -> TrackSet:
+    """Tracks from plain data (scripts, tests): schema-validated, ids resolved; no file checks."""
+    graph = SkillGraph(tuple(Skill.model_validate(data) for data in skills))
+    return TrackSet(
+        tuple(Track.resolve(TrackFile.model_validate(data), graph) for data in tracks), graph
+    )
+
+
 def track_files(directory: Path) -> list[Path]:
     return sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.glob(pattern))
 
@@ -142,7 +151,7 @@ def track_files(directory: Path) -> list[Path]:
 def load_tracks(
     directory: Path, knowledge: Container[str] | References | None = None
 ) -> TrackSet:
-    """Load every track file; raise DataFileError listing every issue (file, line, id, field).
+    """Load the skills and every track file; raise DataFileError listing every issue.
 
     `knowledge` is the set of valid `learn` ids (a KnowledgeBase works); None skips that check.
     bot.content passes the knowledge files' References instead, which then reports unknown
@@ -150,179 +159,49 @@ def load_tracks(
     """
     if not directory.is_dir():
         return TrackSet()
-    references: References | None
-    if knowledge is None or isinstance(knowledge, References):
-        references, own = knowledge, False
-    else:
-        references, own = References(knowledge), True  # report unknown ids here
+    shown_from = directory.parent.parent
+    catalog = read_skills(skill_files(directory), shown_from, knowledge)
+    issues = list(catalog.issues)
+    documents, file_issues = load_documents(track_files(directory), shown_from)
+    issues += file_issues
+    written, track_issues = _checked_tracks(documents, catalog)
+    issues += track_issues
+    if len(written) == len(documents) and not file_issues:  # else "unused" may be wrong
+        issues += _unused_skills(catalog, written)
+    if issues:
+        raise DataFileError(issues)
+    graph = catalog.graph
+    return TrackSet(tuple(Track.resolve(track, graph) for track in written), graph)
+
+
+def _checked_tracks(
+    documents: list[YamlDocument], catalog: SkillCatalog
+) -> tuple[list[TrackFile], list[ValidationIssue]]:
+    """Each file on its own, then that no two files claim one track id."""
     issues: list[ValidationIssue] = []
-    tracks: list[Track] = []
+    written: list[TrackFile] = []
     seen: dict[str, str] = {}
-    documents, file_issues = load_documents(track_files(directory), directory.parent.parent)
-    issues.extend(file_issues)
     for document in documents:
-        name = document.file
-        track, track_issues = validate_track(document, references, expected_id=Path(name).stem)
-        issues.extend(track_issues)
+        expected_id = Path(document.file).stem
+        track, track_issues = validate_track(document, catalog, expected_id=expected_id)
+        issues += track_issues
         if track is None:
             continue
         if track.id in seen:
-            issues.append(
-                ValidationIssue(
-                    name,
-                    document.line_of(("id",)),
-                    track.id,
-                    "id",
-                    f"duplicate track id (also in {seen[track.id]})",
-                )
-            )
+            message = f"duplicate track id (also in {seen[track.id]})"
+            line = document.line_of(("id",))
+            issues.append(ValidationIssue(document.file, line, track.id, "id", message))
             continue
-        seen[track.id] = name
-        tracks.append(track)
-    if own and references is not None:
-        issues.extend(references.issues())
-    if issues:
-        raise DataFileError(issues)
-    return TrackSet(tuple(tracks))
+        seen[track.id] = document.file
+        written.append(track)
+    return written, issues
 
 
-def validate_track(
-    document: YamlDocument,
-    references: References | None = None,
-    *,
-    expected_id: str | None = None,
-) -> tuple[Track | None, list[ValidationIssue]]:
-    """Schema plus cross-item rules for one parsed file."""
-    file, raw = document.file, document.data
-    issues: list[ValidationIssue] = []
-    if not isinstance(raw, dict):
-        issues.append(ValidationIssue(file, 1, None, None, "a track file must be a mapping"))
-        return None, issues
-    try:
-        track = Track.model_validate(raw)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            subject, rest = _subject(raw, loc)
-            issues.append(
-                ValidationIssue(
-                    file,
-                    document.line_of(loc),
-                    subject,
-                    ".".join(str(part) for part in rest) or None,
-                    readable_error(dict(error)),
-                )
-            )
-        return None, issues
-    issues.extend(_cross_check(track, document, references, expected_id))
-    return (None if issues else track), issues
-
-
-def _cross_check(
-    track: Track,
-    document: YamlDocument,
-    references: References | None,
-    expected_id: str | None,
-) -> list[ValidationIssue]:
-    file, line_of = document.file, document.line_of
-    issues: list[ValidationIssue] = []
-
-    def issue(path: PathKey, item_id: str | None, name: str, message: str) -> None:
-        subject = f"{track.id}/{item_id}" if item_id else track.id
-        issues.append(ValidationIssue(file, line_of(path), subject, name, message))
-
-    if expected_id is not None and track.id != expected_id:
-        issue(("id",), None, "id", f"must match the file name ({expected_id}.yaml)")
-    step_lines: dict[str, int] = {}
-    item_lines: dict[str, int] = {}
-    for s, step in enumerate(track.steps):
-        path: PathKey = ("steps", s)
-        if step.id in step_lines:
-            first = step_lines[step.id]
-            issue((*path, "id"), step.id, "id", f"duplicate step id (first at line {first})")
-        step_lines.setdefault(step.id, line_of((*path, "id")))
-        for i, item in enumerate(step.items):
-            item_path: PathKey = (*path, "items", i)
-            if item.id in item_lines:
-                first = item_lines[item.id]
-                issue(
-                    (*item_path, "id"), item.id, "id", f"duplicate item id (first at line {first})"
-                )
-            item_lines.setdefault(item.id, line_of((*item_path, "id")))
-            if references is not None:
-                for k, entry_id in enumerate(item.learn):
-                    references.check(
-                        entry_id,
-                        ValidationIssue(
-                            file,
-                            line_of((*item_path, "learn", k)),
-                            f"{track.id}/{item.id}",
-                            "learn",
-                            f"unknown knowledge entry {entry_id!r}",
-                        ),
-                    )
-    issues.extend(_check_replaces(track, document))
-    return issues
-
-
-def _check_replaces(track: Track, document: YamlDocument) -> list[ValidationIssue]:
-    """An old id may carry over to one live item only, and never be a live item itself.
-
-    Because a live id can't be replaced, two items replacing each other (a cycle) are caught
-    here too; a chain of renames is written out flat (`replaces: [b, a]`).
-    """
-    issues: list[ValidationIssue] = []
-    claimed: dict[str, tuple[str, int]] = {}
-    for s, step in enumerate(track.steps):
-        for i, item in enumerate(step.items):
-            for r, old_id in enumerate(item.replaces):
-                path: PathKey = ("steps", s, "items", i, "replaces", r)
-                line = document.line_of(path)
-                subject = f"{track.id}/{item.id}"
-                message = None
-                if old_id == item.id:
-                    message = "an item cannot replace itself"
-                elif track.item(old_id) is not None:
-                    message = (
-                        f"{old_id!r} is still an item of this track; only a removed item "
-                        "can be replaced"
-                    )
-                elif old_id in claimed:
-                    other, other_line = claimed[old_id]
-                    message = (
-                        f"{old_id!r} is already replaced by {other!r} (line {other_line}); "
-                        "its progress can carry over to one item only"
-                    )
-                else:
-                    claimed[old_id] = (item.id, line)
-                if message:
-                    issues.append(
-                        ValidationIssue(document.file, line, subject, "replaces", message)
-                    )
-    return issues
-
-
-def _subject(raw: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str | None, tuple[Any, ...]]:
-    """'track/item' (or 'track/step', or 'track') for an error location, and the field path left.
-
-    Falls back to the full path when an id along the way is itself missing or invalid.
-    """
-    track_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-    node: Any = raw
-    subject, rest = track_id, loc
-    for depth in (2, 4):  # ("steps", n) then ("steps", n, "items", m)
-        if len(loc) <= depth or not isinstance(loc[depth - 1], int):
-            break
-        node = _child(node, loc[depth - 2], loc[depth - 1])
-        node_id = node.get("id") if isinstance(node, dict) else None
-        if not isinstance(node_id, str) or not node_id or loc[depth] == "id":
-            break
-        subject, rest = f"{track_id}/{node_id}", loc[depth:]
-    return subject, rest
-
-
-def _child(node: Any, key: Any, index: int) -> Any:
-    container = node.get(key) if isinstance(node, dict) else None
-    if isinstance(container, list) and 0 <= index < len(container):
-        return container[index]
-    return None
+def _unused_skills(catalog: SkillCatalog, written: list[TrackFile]) -> list[ValidationIssue]:
+    used = {skill_id for track in written for step in track.steps for skill_id in step.skills}
+    message = "no track uses this skill; add it to a track's steps or remove it"
+    return [
+        source.issue(skill_id, None, message, "id")
+        for skill_id, source in catalog.sources.items()
+        if skill_id not in used
+    ]

@@ -2,7 +2,7 @@
 each post (forum_posts, for /kb stats).
 
 Revision ID: 0006
-Revises: 0004 (the merge chains it after 0005)
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

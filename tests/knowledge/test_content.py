@@ -45,11 +45,11 @@ async def test_a_broken_track_keeps_valid_new_knowledge_out_too(
     mlops = old_knowledge.get("mlops-engineer")
     assert mlops is not None
     edit(knowledge_copy / "roles.yaml", f"title: {mlops.title}\n", "title: MLOps, reloaded\n")
-    track = knowledge_copy / "roadmaps" / "portfolio.yaml"
+    track = knowledge_copy / "roadmaps" / "skills" / "career.yaml"  # the portfolio's skills
     good_track = track.read_text(encoding="utf-8")
     edit(track, "learn: [", "learn: [no-such-entry, ")
 
-    with pytest.raises(DataFileError, match=r"roadmaps/portfolio\.yaml.*'no-such-entry'"):
+    with pytest.raises(DataFileError, match=r"roadmaps/skills/career\.yaml.*'no-such-entry'"):
         await services.reload_content()
     assert services.knowledge.base is old_knowledge and services.roadmaps.tracks is old_tracks
     assert (await services.ask.ask(MLOPS, None)).entry.title == mlops.title  # type: ignore[union-attr]

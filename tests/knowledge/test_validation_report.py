@@ -96,14 +96,14 @@ def test_many_unknown_ids_without_git_are_one_line(copy: Path) -> None:
 
 
 def test_a_few_unknown_ids_are_listed_where_they_are(copy: Path) -> None:
-    track = copy / "roadmaps" / "portfolio.yaml"
+    track = copy / "roadmaps" / "skills" / "career.yaml"
     track.write_text(track.read_text().replace("learn: [", "learn: [no-such-entry, ", 1))
     roles = copy / "roles.yaml"
     roles.write_text(roles.read_text().replace("related: [", "related: [nowhere, ", 1))
     found = problems(copy)
     assert len(found) == 2 <= LISTED_UNKNOWN
     assert any(
-        line.startswith("knowledge/roadmaps/portfolio.yaml:")
+        line.startswith("knowledge/roadmaps/skills/career.yaml:")
         and line.endswith(".learn: unknown knowledge entry 'no-such-entry'")
         for line in found
     )
@@ -119,7 +119,8 @@ def test_a_few_unknown_ids_are_listed_where_they_are(copy: Path) -> None:
     ],
 )
 def test_track_errors_in_our_words(copy: Path, old: str, new: str, expected: str) -> None:
-    track = copy / "roadmaps" / "ml-engineer.yaml"
+    # `learn:` lives in the skill files, `optional:` on a track's steps
+    track = copy / "roadmaps" / ("ml-engineer.yaml" if "optional" in old else "skills/career.yaml")
     text = track.read_text(encoding="utf-8")
     assert old in text
     track.write_text(text.replace(old, new, 1), encoding="utf-8")

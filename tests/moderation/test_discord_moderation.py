@@ -835,7 +835,7 @@ async def test_reload_is_owner_only_and_keeps_the_old_knowledge_on_broken_files(
             line,
         )
         assert embed["footer"]["text"] == (
-            f"Still serving the previous knowledge base ({entries} entries) and roadmap tracks (3)."
+            f"Still serving the previous knowledge base ({entries} entries) and roadmap tracks (7)."
         )
         guild = h.guild
         assert await answer_footer(h, "how do I become an mlops engineer", guild) == (
@@ -879,7 +879,7 @@ async def test_reload_checks_the_tracks_and_swaps_knowledge_and_tracks_together(
         [embed] = body["embeds"]
         assert embed["title"] == "Not reloaded: 1 problem in the knowledge files"
         assert re.fullmatch(
-            r"• `knowledge/roadmaps/networking\.yaml` · line \d+ · `networking/mentor\.learn`: "
+            r"• `knowledge/roadmaps/skills/career\.yaml` · line \d+ · `mentor\.learn`: "
             r"unknown knowledge entry 'mentorship'",
             embed["description"],
         ), embed["description"]
@@ -893,18 +893,18 @@ async def test_reload_checks_the_tracks_and_swaps_knowledge_and_tracks_together(
 
         for path, data in originals.items():
             path.write_bytes(data)
-        track = knowledge_copy / "roadmaps" / "networking.yaml"
+        track = knowledge_copy / "roadmaps" / "skills" / "career.yaml"  # networking's skills
         text = track.read_text(encoding="utf-8")
-        assert "title: Go to a conference or a local meetup\n" in text
+        assert "title: Go to an ML meetup or conference and talk to three people\n" in text
         track.write_text(
-            text.replace("a conference or a local meetup", "one meetup this month"),
+            text.replace("an ML meetup or conference and talk to three people", "one meetup"),
             encoding="utf-8",
         )
         done = await text_of(await kb(h, "reload", user=OLGA))
         assert done.startswith(f"Reloaded the knowledge files: {len(old_knowledge)} entries")
-        assert "and 3 roadmap tracks." in done and "SHARD_IDS" not in done  # one process
+        assert "and 7 roadmap tracks." in done and "SHARD_IDS" not in done  # one process
         next_up = await reply(await h.slash("roadmap", subcommand="next", track="networking"))
-        assert next_up["embeds"][0]["title"].endswith(" Go to one meetup this month")
+        assert next_up["embeds"][0]["title"].endswith(" Go to one meetup")
     assert services.knowledge.base is not old_knowledge
     assert services.roadmaps.tracks is not old_tracks
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.cli import run_cli
 from bot.db.engine import DatabaseUnavailable, create_engine, session_factory
-from bot.db.models import AnswerVote, Base, KnowledgeRevision, RoadmapProgress, User
+from bot.db.models import AnswerVote, Base, KnowledgeRevision, SkillProgress, User
 from bot.privacy.service import PERSONAL_DATA, PrivacyService
 from bot.services import Services
 
@@ -50,12 +50,12 @@ async def test_export_has_every_table_that_holds_the_user(services: Services) ->
     assert data["user_id"] == ALICE and data["exported_at"].endswith("+00:00")
     assert [row["id"] for row in data["users"]] == [ALICE]
     assert {
-        (row["track_id"], row["item_id"], row["status"]) for row in data["roadmap_progress"]
+        (row["marked_in"], row["skill_id"], row["status"]) for row in data["skill_progress"]
     } == {
-        ("portfolio", "readme", "done"),
+        ("portfolio", "project-readmes", "done"),
         ("networking", "mentor", "doing"),
     }
-    assert all(row["updated_at"] for row in data["roadmap_progress"])
+    assert all(row["updated_at"] for row in data["skill_progress"])
     assert [(row["message_id"], row["helpful"]) for row in data["answer_votes"]] == [(1, True)]
     [revision] = data["kb_revisions"]
     assert revision["author_id"] == ALICE and revision["after"] == {"title": "New"}
@@ -67,7 +67,7 @@ async def test_delete_removes_everything_and_keeps_revisions_anonymous(
 ) -> None:
     await seed(services)
     counts = await PrivacyService(services.sessions).delete_user(ALICE)
-    assert counts == {"roadmap_progress": 2, "answer_votes": 1, "kb_revisions": 1, "users": 1}
+    assert counts == {"skill_progress": 2, "answer_votes": 1, "kb_revisions": 1, "users": 1}
     empty = await PrivacyService(services.sessions).export_user(ALICE)
     assert all(empty[p.table] == [] for p in PERSONAL_DATA)
     async with services.sessions() as session:
@@ -79,7 +79,7 @@ async def test_delete_removes_everything_and_keeps_revisions_anonymous(
         )
         assert authors == [("kaggle", None), ("sql", BOB)]  # revisions are never deleted
         assert list(await session.scalars(select(User.id))) == [BOB]
-        assert list(await session.scalars(select(RoadmapProgress.user_id))) == [BOB]
+        assert list(await session.scalars(select(SkillProgress.user_id))) == [BOB]
         assert list(await session.scalars(select(AnswerVote.user_id))) == [BOB]
     assert (await services.roadmaps.view(BOB, "portfolio")).done == 1
     assert await PrivacyService(services.sessions).delete_user(ALICE) == dict.fromkeys(counts, 0)
@@ -129,18 +129,18 @@ async def test_cli_export_and_delete(
 
     assert await _cli(["mydata", "export", str(ALICE)]) == 0
     exported = json.loads(capsys.readouterr().out)
-    assert len(exported["roadmap_progress"]) == 2 and len(exported["kb_revisions"]) == 1
+    assert len(exported["skill_progress"]) == 2 and len(exported["kb_revisions"]) == 1
 
     assert await _cli(["mydata", "delete", str(ALICE)]) == 2  # needs --yes
     assert "add --yes" in capsys.readouterr().err
     assert await _cli(["mydata", "delete", str(ALICE), "--yes"]) == 0
-    assert "roadmap_progress 2" in capsys.readouterr().out
+    assert "skill_progress 2" in capsys.readouterr().out
 
     assert await _cli(["mydata", "export", str(ALICE)]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert again["users"] == [] and again["roadmap_progress"] == []
+    assert again["users"] == [] and again["skill_progress"] == []
     assert await _cli(["mydata", "export", str(BOB)]) == 0
-    assert len(json.loads(capsys.readouterr().out)["roadmap_progress"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["skill_progress"]) == 1
 
 
 async def _cli(argv: list[str]) -> int:

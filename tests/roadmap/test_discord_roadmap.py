@@ -25,13 +25,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import DatabaseUnavailable, create_engine
-from bot.db.models import AnswerVote, RoadmapProgress, User
+from bot.db.models import AnswerVote, SkillProgress, User
 from bot.discord.app import CareerBot, create_bot
 from bot.discord.confirm import CANCELLED, NOT_YOURS
 from bot.discord.errors import DATABASE_DOWN
 from bot.privacy.discord.cog import DELETE_PROMPT, export_text
-from bot.roadmap.card import card_size
+from bot.roadmap.card import FILL, TRACK_BG, card_size
 from bot.roadmap.discord.components import MarkDoneButton
+from bot.roadmap.fitcard import FIT_FILENAME, chart_size, role_bar_box
 from bot.roadmap.progress import MARKS
 from bot.services import Services
 from tests.harness import BotHarness, Exchange, limits, make_channel, make_guild, make_user, run_bot
@@ -80,7 +81,7 @@ async def roadmap(h: BotHarness, subcommand: str, **options: Any) -> dict[str, A
 
 async def statuses(services: Services, user: dict[str, Any], track: str) -> dict[str, str]:
     view = await services.roadmaps.view(uid(user), track)
-    return {item.item.id: item.status for step in view.steps for item in step.items}
+    return {v.skill.id: v.status for step in view.steps for v in step.skills}
 
 
 async def stored(services: Services, model: Any) -> list[Any]:
@@ -97,7 +98,7 @@ async def test_roadmap_and_mydata_commands_sync_for_servers_and_dms(factory: Fac
         roadmap_cmd, mydata = synced["roadmap"], synced["mydata"]
         subcommands = {o["name"]: o for o in roadmap_cmd["options"]}
         assert list(subcommands) == [
-            "tracks", "view", "done", "doing", "skip", "undo", "next", "reset"
+            "tracks", "view", "fit", "done", "doing", "skip", "undo", "next", "reset"
         ]  # fmt: skip
         for name in ("done", "doing", "skip", "undo"):
             [item] = subcommands[name]["options"]
@@ -125,7 +126,8 @@ async def test_tracks_lists_every_track_with_the_members_progress(
     values = {f["name"]: f["value"] for f in embed["fields"]}
     assert "14% (1 of 7 done)" in values["Build your ML portfolio"]
     assert "`/roadmap view portfolio`" in values["Build your ML portfolio"]
-    assert all("0% (0 of" in v for n, v in values.items() if n != "Build your ML portfolio")
+    assert "2% (1 of 40 done)" in values["Become an ML engineer"]  # the same skill
+    assert "0% (0 of 5 done)" in values["Grow your ML network"]
 
 
 async def test_view_attaches_the_png_card_with_steps_items_and_share(
@@ -148,7 +150,7 @@ async def test_view_attaches_the_png_card_with_steps_items_and_share(
     assert embed["image"]["url"] == "attachment://roadmap-portfolio.png"
     text = embed["description"]
     assert "14% (1 of 7 done)" in text and "**1. Projects**" in text
-    assert f"{MARKS['done']} A README that explains goal, method and results" in text
+    assert f"{MARKS['done']} Give every project a README that explains goal, method" in text
     assert f"{MARKS['doing']} A supervised project" in text
     assert "█" in text and "░" in text  # per-step bars
     assert custom_ids(body) == ["careerbot:rm-share:portfolio"] and pings_nobody(body)
@@ -176,6 +178,77 @@ async def test_view_without_images_sends_the_text_card_of_the_last_changed_track
     assert f"{MARKS['done']} Find a mentor" in post.json["embeds"][0]["description"]
 
 
+async def test_view_marks_skills_done_in_another_track(
+    factory: Factory, services: Services
+) -> None:
+    await services.roadmaps.set_status(uid(ALICE), "portfolio", "deployed-project", "done")
+    await services.roadmaps.set_status(uid(ALICE), "networking", "linkedin-profile", "doing")
+    async with run_bot(factory, user=ALICE) as h:
+        body = await roadmap(h, "view", track="ml-engineer")
+    text = body["embeds"][0]["description"]
+    assert "2% (1 of 40 done)" in text  # a skill counts in every track that lists it
+    assert (
+        f"{MARKS['done']} Ship one end-to-end project with a deployed model "
+        "· done in Build your ML portfolio"
+    ) in text
+    linkedin = "Set up a LinkedIn profile that shows your projects"
+    assert f"{MARKS['doing']} {linkedin} · in progress in Grow your ML network" in text
+    assert limits.problems(body) == []
+
+
+async def test_fit_shows_every_role_with_a_chart_and_the_text_beside_it(
+    factory: Factory, services: Services
+) -> None:
+    roadmaps = services.roadmaps
+    for skill in ("python-fluency", "statistics-probability", "sql-data-prep", "ab-testing"):
+        await roadmaps.set_status(uid(ALICE), "data-scientist", skill, "done")
+    guild = make_guild(members=[ALICE], channels=[make_channel("general")])
+    async with run_bot(factory, guilds=[guild], user=ALICE) as h:
+        ex = await h.slash("roadmap", subcommand="fit")
+        body = await deferred(ex)
+        followup = await ex.wait("followup")
+    embed = body["embeds"][0]
+    assert embed["title"] == "Role fit" and pings_nobody(body) and limits.problems(body) == []
+    assert embed["image"]["url"] == f"attachment://{FIT_FILENAME}"
+    text = embed["description"]
+    roles = [line.split("**")[1] for line in text.splitlines() if line.startswith("**")]
+    assert roles == [
+        "Data scientist",
+        "MLOps engineer",
+        "AI engineer",
+        "Research engineer",
+        "ML engineer",
+    ]  # best fit first: 12%, 10%, 10% (a tie keeps display order), 8%, 7%
+    assert "**Data scientist** — 12% (4 of 31 done)" in text
+    assert (
+        "Next:\n• ○ Finish a linear algebra course (vectors, matrices, eigenvalues, SVD) — "
+        "`/topic linear-algebra`\n• ○ Explore a dataset and explain what you found with clear "
+        "charts — `/topic data-analyst`"
+    ) in text
+    [(name, png)] = followup.files
+    assert name == FIT_FILENAME and png.startswith(PNG_SIGNATURE)
+    image = Image.open(io.BytesIO(png))
+    report = await roadmaps.fit(uid(ALICE))
+    assert image.size == chart_size(report)
+    box = role_bar_box(0)  # Data scientist, 12%: filled at 6%, empty at 50%
+    y, width = (box[1] + box[3]) // 2, box[2] - box[0]
+    assert image.getpixel((box[0] + width * 8 // 100, y)) == FILL
+    assert image.getpixel((box[0] + width // 2, y)) == TRACK_BG
+
+
+async def test_fit_without_images_is_the_text_alone(text_only: Factory, services: Services) -> None:
+    async with run_bot(text_only, user=ALICE) as h:
+        ex = await h.slash("roadmap", subcommand="fit", dm=True)
+        body = await deferred(ex)
+        assert (await ex.wait("followup")).files == []
+    embed = body["embeds"][0]
+    assert "image" not in embed
+    assert embed["description"].startswith(
+        "How far you are from each role (share of its skills done):"
+    )
+    assert embed["description"].endswith("and this shows how close you are.")
+
+
 @pytest.mark.parametrize(
     ("command", "status"),
     [("done", "done"), ("doing", "doing"), ("skip", "skipped")],
@@ -185,10 +258,10 @@ async def test_done_doing_skip_change_the_item(
 ) -> None:
     async with run_bot(factory, user=ALICE) as h:
         body = await roadmap(h, command, item="portfolio:readme")
-    assert body["content"].startswith(f"{MARKS[status]} **A README")
+    assert body["content"].startswith(f"{MARKS[status]} **Give every project a README")
     assert "(Build your ML portfolio) is now" in body["content"] and pings_nobody(body)
     assert "Progress on this track: " in body["content"]
-    assert (await statuses(services, ALICE, "portfolio"))["readme"] == status
+    assert (await statuses(services, ALICE, "portfolio"))["project-readmes"] == status
     assert set((await statuses(services, ALICE, "networking")).values()) == {"todo"}
 
 
@@ -208,17 +281,29 @@ async def test_done_reports_progress_next_item_and_undo_sets_it_back(
     assert (await statuses(services, ALICE, "portfolio"))["kaggle-competition"] == "todo"
 
 
+async def test_marking_before_the_prerequisites_works_with_a_gentle_note(
+    factory: Factory, services: Services
+) -> None:
+    async with run_bot(factory, user=ALICE) as h:
+        body = await roadmap(h, "done", item="ai-agent")
+    content = body["content"]
+    assert content.startswith(f"{MARKS['done']} **Build an agent with two or three tools")
+    assert "Heads-up: this builds on “Let an LLM call your functions (tool calling)" in content
+    assert "not marked done yet" in content and pings_nobody(body)
+    assert (await statuses(services, ALICE, "ai-engineer"))["ai-agent"] == "done"
+
+
 async def test_unknown_or_ambiguous_item_and_unknown_track_change_nothing(
     factory: Factory, services: Services
 ) -> None:
     async with run_bot(factory, user=ALICE) as h:
-        unknown = await roadmap(h, "done", item="quantum basket weaving")
-        assert unknown["content"].startswith("No roadmap item matches “quantum basket weaving”")
+        unknown = await roadmap(h, "done", item="xyzzy plugh")
+        assert unknown["content"].startswith("No roadmap item matches “xyzzy plugh”")
         assert "nothing changed" in unknown["content"]
-        shared = await roadmap(h, "done", item="deployed-project")  # an id two tracks use
-        assert shared["content"].startswith("Which item do you mean")
-        assert "item:ml-engineer:deployed-project" in shared["content"]
-        assert "item:portfolio:deployed-project" in shared["content"]
+        vague = await roadmap(h, "done", item="rag")  # three skills mention RAG
+        assert vague["content"].startswith("Which item do you mean")
+        assert "item:ai-engineer:rag-pipeline" in vague["content"]
+        assert "item:ai-engineer:llm-fine-tuning" in vague["content"]
         no_track = await h.slash("roadmap", subcommand="view", track="cooking")
         data = no_track.response["data"]  # known at once: answered without a defer
         assert no_track.response["type"] == 4 and data["flags"] == EPHEMERAL
@@ -227,7 +312,12 @@ async def test_unknown_or_ambiguous_item_and_unknown_track_change_nothing(
         reset = await h.slash("roadmap", subcommand="reset", track="cooking")
         assert reset.response["data"]["content"] == data["content"]
         assert custom_ids(reset.response["data"]) == []
-    assert await stored(services, RoadmapProgress) == []
+        close = await h.slash("roadmap", subcommand="next", track="engineer")
+        assert close.response["data"]["content"] == (
+            "There is no roadmap track “engineer”. Did you mean `ml-engineer`, "
+            "`mlops-engineer`, `ai-engineer`?"
+        )
+    assert await stored(services, SkillProgress) == []
 
 
 async def test_progress_is_per_user_across_servers_and_dms(
@@ -241,7 +331,7 @@ async def test_progress_is_per_user_across_servers_and_dms(
             await h.slash("roadmap", subcommand="done", guild=first, item="networking:mentor")
         )
         await deferred(
-            await h.slash("roadmap", subcommand="doing", dm=True, item="networking:public-writing")
+            await h.slash("roadmap", subcommand="doing", dm=True, item="networking:blog-post")
         )
         seen = await deferred(
             await h.slash("roadmap", subcommand="view", guild=second, track="networking")
@@ -252,7 +342,7 @@ async def test_progress_is_per_user_across_servers_and_dms(
     assert f"{MARKS['done']} Find a mentor" in seen["embeds"][0]["description"]
     assert f"{MARKS['todo']} Find a mentor" in bobs["embeds"][0]["description"]
     alice = await statuses(services, ALICE, "networking")
-    assert (alice["mentor"], alice["public-writing"]) == ("done", "doing")
+    assert (alice["mentor"], alice["blog-post"]) == ("done", "doing")
     assert set((await statuses(services, BOB, "networking")).values()) == {"todo"}
 
 
@@ -262,7 +352,7 @@ async def test_progress_is_per_user_across_servers_and_dms(
 async def test_item_autocomplete_shows_statuses_most_relevant_first_in_one_query(
     factory: Factory, services: Services
 ) -> None:
-    await services.roadmaps.set_status(uid(ALICE), "portfolio", "readme", "done")
+    await services.roadmaps.set_status(uid(ALICE), "portfolio", "project-readmes", "done")
     queries: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -283,15 +373,20 @@ async def test_item_autocomplete_shows_statuses_most_relevant_first_in_one_query
         assert 1 <= len(choice["name"]) <= 100 and 1 <= len(choice["value"]) <= 100
         assert choice["name"][0] in MARKS.values()
     assert everything[0]["value"] == "ml-engineer:linear-algebra-course"  # open items first
-    assert "portfolio:readme" not in [c["value"] for c in everything]  # done: ranked below
+    assert "portfolio:project-readmes" not in [c["value"] for c in everything]  # done: below
+    assert len({c["value"].split(":")[1] for c in everything}) == 25  # a shared skill once
     assert typo[0]["value"] == "ml-engineer:linear-algebra-course"
     assert typo[0]["name"].startswith(f"{MARKS['todo']} Finish a linear algebra course")
-    assert typo[0]["name"].endswith("· Become an ML engineer")
-    assert closed[0]["value"] == "portfolio:readme"  # undo: what you marked comes first
-    assert closed[0]["name"].startswith(f"{MARKS['done']} A README")
-    # done already: still offered with its mark, below the open item that also matches
-    assert [c["value"] for c in readme[:2]] == ["ml-engineer:project-readmes", "portfolio:readme"]
-    assert readme[1]["name"].startswith(f"{MARKS['done']} A README")
+    assert typo[0]["name"].endswith("· Become an ML engineer +2")  # two more tracks list it
+    assert closed[0]["value"] == "portfolio:project-readmes"  # undo: what you marked first
+    assert closed[0]["name"].startswith(f"{MARKS['done']} Give every project a README")
+    # done already: still offered with its mark, under the track it was marked in, below the
+    # open skill that also matches
+    assert [c["value"] for c in readme[:2]] == [
+        "ai-engineer:llm-app-showcase",
+        "portfolio:project-readmes",
+    ]
+    assert readme[1]["name"].startswith(f"{MARKS['done']} Give every project a README")
 
 
 async def test_autocomplete_falls_back_to_items_without_status_when_slow_or_down(
@@ -326,8 +421,11 @@ async def test_track_autocomplete_lists_tracks_and_survives_a_typo(factory: Fact
     async with run_bot(factory) as h:
         every = await h.autocomplete("roadmap", "track", subcommand="view", track="")
         typo = await h.autocomplete("roadmap", "track", subcommand="reset", track="portfolo")
-    assert [c["value"] for c in every] == ["ml-engineer", "portfolio", "networking"]
-    assert every[1]["name"] == "Build your ML portfolio (7 items)"
+    assert [c["value"] for c in every] == [
+        "ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer", "research-engineer",
+        "portfolio", "networking",
+    ]  # fmt: skip
+    assert every[5]["name"] == "Build your ML portfolio (7 items)"
     assert [c["value"] for c in typo] == ["portfolio"]
 
 
@@ -420,7 +518,7 @@ async def test_mark_done_on_the_last_item_finishes_the_track(
     factory: Factory, services: Services
 ) -> None:
     view = await services.roadmaps.view(uid(ALICE), "networking")
-    items = [item.item.id for step in view.steps for item in step.items]
+    items = [v.skill.id for step in view.steps for v in step.skills]
     for item_id in items[:-1]:
         await services.roadmaps.set_status(uid(ALICE), "networking", item_id, "done")
     async with run_bot(factory, user=ALICE) as h:
@@ -435,7 +533,7 @@ async def test_mark_done_on_the_last_item_finishes_the_track(
 async def test_mark_done_custom_ids_fit_discord_even_for_the_longest_ids(
     services: Services,
 ) -> None:
-    short = MarkDoneButton("portfolio", "readme")
+    short = MarkDoneButton("portfolio", "readme")  # an old item id: still finds its skill
     assert short.custom_id == "careerbot:rm-done:portfolio:readme"
     longest = MarkDoneButton("t" * 32, "i" * 64)  # the schema's maxima: only the item id fits
     assert longest.custom_id == "careerbot:rm-done:" + "i" * 64
@@ -445,8 +543,9 @@ async def test_mark_done_custom_ids_fit_discord_even_for_the_longest_ids(
     assert (match["track"], match["item"]) == (None, "i" * 64)
     roadmaps = services.roadmaps
     found = (await roadmaps.resolve(uid(ALICE), "readme", exact=True)).choice  # a bare item id
-    assert found is not None and found.value == "portfolio:readme"
-    assert (await roadmaps.resolve(uid(ALICE), "deployed-project", exact=True)).choice is None
+    assert found is not None and found.value == "portfolio:project-readmes"
+    shared = (await roadmaps.resolve(uid(ALICE), "deployed-project", exact=True)).choice
+    assert shared is not None and shared.value == "portfolio:deployed-project"  # one skill
     assert (await roadmaps.resolve(uid(ALICE), "mentr", exact=True)).choice is None  # ids only
 
 
@@ -490,8 +589,8 @@ async def test_reset_asks_only_the_asker_can_confirm_and_cancel_keeps_progress(
         outcome = (await cleared.wait("edit")).json
         assert outcome["content"].startswith("Cleared your progress on **Build your ML portfolio**")
         assert outcome["components"] == [] and pings_nobody(outcome)
-    rows = await stored(services, RoadmapProgress)
-    assert [(r.track_id, r.item_id) for r in rows] == [("networking", "mentor")]  # only that track
+    rows = await stored(services, SkillProgress)
+    assert [(r.skill_id, r.marked_in) for r in rows] == [("mentor", "networking")]  # that track
 
 
 # ---- share ------------------------------------------------------------------------------------
@@ -541,8 +640,8 @@ async def test_mydata_export_sends_a_json_file_with_the_progress(
     assert name == f"careerbot-mydata-{uid(ALICE)}.json"
     data = json.loads(raw)
     assert data["user_id"] == uid(ALICE)
-    progress = [(r["track_id"], r["item_id"], r["status"]) for r in data["roadmap_progress"]]
-    assert progress == [("portfolio", "readme", "done")]  # not Bob's
+    progress = [(r["marked_in"], r["skill_id"], r["status"]) for r in data["skill_progress"]]
+    assert progress == [("portfolio", "project-readmes", "done")]  # not Bob's
     assert [(v["entry_id"], v["helpful"]) for v in data["answer_votes"]] == [("kaggle", True)]
     assert [u["id"] for u in data["users"]] == [uid(ALICE)]
 
@@ -564,7 +663,7 @@ async def test_mydata_delete_asks_then_removes_only_the_askers_rows(
         assert custom_ids(data) == [confirm, cancel]
         assert (await h.click(confirm, user=BOB)).response["data"]["content"] == NOT_YOURS
         assert (await h.click(cancel)).response["data"]["content"] == CANCELLED
-        assert len(await stored(services, RoadmapProgress)) == 3
+        assert len(await stored(services, SkillProgress)) == 3
 
         await h.slash("mydata", subcommand="delete")
         deleted = await h.click(confirm)
@@ -574,8 +673,8 @@ async def test_mydata_delete_asks_then_removes_only_the_askers_rows(
         "1 votes on answers)."
     )
     assert outcome["components"] == []
-    rows = await stored(services, RoadmapProgress)
-    assert [(r.user_id, r.item_id) for r in rows] == [(uid(BOB), "readme")]
+    rows = await stored(services, SkillProgress)
+    assert [(r.user_id, r.skill_id) for r in rows] == [(uid(BOB), "project-readmes")]
     assert [u.id for u in await stored(services, User)] == [uid(BOB)]
     assert await stored(services, AnswerVote) == []
 
@@ -601,7 +700,7 @@ async def test_database_down_gets_a_clear_message(
             export = await deferred(await h.slash("mydata", subcommand="export"))
             assert export["content"].startswith(DATABASE_DOWN)
             offered = await h.autocomplete("roadmap", "item", subcommand="done", item="readme")
-            assert "portfolio:readme" in [c["value"] for c in offered]  # still answers,
+            assert "portfolio:project-readmes" in [c["value"] for c in offered]  # answers,
             assert all(c["name"][0] not in MARKS.values() for c in offered)  # without statuses
     finally:
         await broken.dispose()

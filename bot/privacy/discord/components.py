@@ -15,7 +15,7 @@ from bot.discord.limits import Button
 
 # what delete_user's per-table counts mean to a member
 TABLE_WORDS = {
-    "roadmap_progress": "roadmap progress entries",
+    "skill_progress": "roadmap progress entries",
     "answer_votes": "votes on answers",
     "kb_revisions": "knowledge edits now without your name",
 }

@@ -22,16 +22,17 @@ from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
 from bot.roadmap.discord import DYNAMIC_ITEMS
 from bot.roadmap.discord.components import (
     explained,
+    fit_reply,
     next_reply,
     progress_reply,
     reset_reply,
 )
 from bot.roadmap.discord.embeds import marking_text, tracks_embed, unknown_track_text
-from bot.roadmap.progress import CLOSED, OPEN, build_view
+from bot.roadmap.progress import CLOSED, OPEN, MemberProgress, build_view
 from bot.roadmap.search import rank, rank_tracks
-from bot.roadmap.service import RoadmapService
+from bot.roadmap.service import RoadmapError, RoadmapService
 from bot.roadmap.text import SET_COMMANDS
-from bot.roadmap.tracks import Track, TrackSet
+from bot.roadmap.tracks import TrackSet
 
 if TYPE_CHECKING:
     from bot.discord.app import CareerBot
@@ -45,9 +46,9 @@ PICK_AN_ITEM = "Which item? Start typing and pick one from the list (or see `/ro
 
 def offline_choices(tracks: TrackSet, current: str) -> list[Choice[str]]:
     """The same ranking over every item, without the member's statuses (no database)."""
-    views = [build_view(track, ()) for track in tracks]
+    views = [build_view(track, MemberProgress()) for track in tracks]
     return [
-        Choice(name=clip(f"{c.item.title} · {c.track.title}", CHOICE_MAX), value=c.value)
+        Choice(name=clip(f"{c.skill.title} · {c.track.title}", CHOICE_MAX), value=c.value)
         for c in rank(views, current, limit=CHOICES_MAX)
     ]
 
@@ -93,17 +94,19 @@ class Roadmap(commands.Cog):
     def roadmaps(self) -> RoadmapService:
         return self.bot.services.roadmaps
 
-    async def _track(self, interaction: discord.Interaction, typed: str | None) -> Track | None:
-        """Defers (progress is in the database) and returns the named track, else the one the
-        member changed last. An unknown name: told so, not deferred, None."""
-        named = None
+    async def _track_id(self, interaction: discord.Interaction, typed: str | None) -> str | None:
+        """The named track's id, else None for the one the member changed last; then defers
+        (progress is in the database). An unknown name raises RoadmapError before deferring,
+        so `explained` answers at once with the closest tracks."""
+        track_id = None
         if typed is not None and typed.strip():
             named = self.roadmaps.find_track(typed)
             if named is None:
-                await say(interaction, unknown_track_text(typed, self.roadmaps.tracks.ids()))
-                return None
+                closest = self.roadmaps.closest_tracks(typed)
+                raise RoadmapError(unknown_track_text(typed, closest, self.roadmaps.tracks.ids()))
+            track_id = named.id
         await interaction.response.defer(ephemeral=True, thinking=True)
-        return named or await self.roadmaps.default_track(interaction.user.id)
+        return track_id
 
     @roadmap.command(name="tracks", description="The roadmap tracks and how far you are on each")
     async def tracks(self, interaction: discord.Interaction) -> None:
@@ -116,12 +119,20 @@ class Roadmap(commands.Cog):
     @app_commands.autocomplete(track=complete_track)
     async def view(self, interaction: discord.Interaction, track: Typed | None = None) -> None:
         async with explained(interaction):
-            chosen = await self._track(interaction, track)
-            if chosen is None:
-                return
-            view = await self.roadmaps.view(interaction.user.id, chosen.id)
+            track_id = await self._track_id(interaction, track)
+            view = await self.roadmaps.view(interaction.user.id, track_id)
             images = self.bot.settings.roadmap_images
             await respond(interaction, await progress_reply(view, images=images))
+
+    @roadmap.command(
+        name="fit", description="How close you are to each role, and what to learn next"
+    )
+    async def fit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        knowledge = await knowledge_now(self.bot.services, interaction.guild_id)
+        report = await self.roadmaps.fit(interaction.user.id, knowledge)
+        images = self.bot.settings.roadmap_images
+        await respond(interaction, await fit_reply(report, images=images))
 
     async def _set(self, interaction: discord.Interaction, command: str, typed: str) -> None:
         """done / doing / skip / undo: resolve what was typed, then change that one item."""
@@ -162,10 +173,8 @@ class Roadmap(commands.Cog):
     @app_commands.autocomplete(track=complete_track)
     async def next_item(self, interaction: discord.Interaction, track: Typed | None = None) -> None:
         async with explained(interaction):
-            chosen = await self._track(interaction, track)
-            if chosen is None:
-                return
-            view = await self.roadmaps.view(interaction.user.id, chosen.id)
+            track_id = await self._track_id(interaction, track)
+            view = await self.roadmaps.view(interaction.user.id, track_id)
             knowledge = await knowledge_now(self.bot.services, interaction.guild_id)
             await respond(interaction, next_reply(view, knowledge))
 
@@ -173,13 +182,10 @@ class Roadmap(commands.Cog):
     @app_commands.describe(track="The track to start over")
     @app_commands.autocomplete(track=complete_track)
     async def reset(self, interaction: discord.Interaction, track: Typed) -> None:
-        named = self.roadmaps.find_track(track)
-        if named is None:
-            await say(interaction, unknown_track_text(track, self.roadmaps.tracks.ids()))
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        view = await self.roadmaps.view(interaction.user.id, named.id)
-        await respond(interaction, reset_reply(interaction.user.id, named, view.marked))
+        async with explained(interaction):
+            track_id = await self._track_id(interaction, track)
+            view = await self.roadmaps.view(interaction.user.id, track_id)
+            await respond(interaction, reset_reply(interaction.user.id, view.track, view))
 
 
 async def setup(bot: CareerBot) -> None:

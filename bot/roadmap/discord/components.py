@@ -29,6 +29,7 @@ from bot.roadmap.discord.embeds import (
     already_text,
     card_filename,
     finished_text,
+    fit_embed,
     next_embed,
     progress_embed,
     reset_done_text,
@@ -36,7 +37,9 @@ from bot.roadmap.discord.embeds import (
     set_text,
     shared_embed,
 )
-from bot.roadmap.progress import TrackView, next_item
+from bot.roadmap.fit import FitReport
+from bot.roadmap.fitcard import FIT_FILENAME, render_fit_png
+from bot.roadmap.progress import TrackView, next_skill
 from bot.roadmap.service import AlreadySet, Candidates, Changed, RoadmapError
 from bot.roadmap.tracks import Track
 
@@ -46,8 +49,7 @@ SHARED_ALREADY = (
 )
 SHARES = FirstClicks()  # (message, member): each progress card is shared at most once
 GONE = (
-    "That roadmap item is no longer in its track (or its id is shared by several tracks), so "
-    "nothing changed. Find it with `/roadmap done`."
+    "That roadmap item is no longer in its track, so nothing changed. Find it with `/roadmap done`."
 )
 
 
@@ -103,16 +105,23 @@ async def shared_reply(view: TrackView, name: str, *, images: bool) -> FileReply
     )
 
 
+async def fit_reply(report: FitReport, *, images: bool) -> FileReply:
+    """/roadmap fit: the text per role and, when images are on, the bar chart beside it."""
+    files = [(FIT_FILENAME, await asyncio.to_thread(render_fit_png, report))] if images else []
+    image = FIT_FILENAME if images else None
+    return FileReply(embeds=[fit_embed(report, image)], ephemeral=True, files=files)
+
+
 def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = None) -> Reply:
     """The next open item and the first answer that helps with it, with Mark done on the first
     row and the answer's own buttons (pages, Helpful / Not helpful) on the second; `note` goes
     above (e.g. what a click just changed)."""
-    found = next_item(view, knowledge)
+    found = next_skill(view, knowledge)
     if found is None:
         text = finished_text(view.track)
         return Reply(content=f"{note}\n{text}" if note else text, ephemeral=True)
     embeds = [next_embed(found, found.entries)]
-    items: list[discord.ui.Item[Any]] = [MarkDoneButton(found.track.id, found.item.id, row=0)]
+    items: list[discord.ui.Item[Any]] = [MarkDoneButton(found.track.id, found.skill.id, row=0)]
     if found.entries:
         answer, answer_items = answer_parts(found.entries[0], knowledge)
         embeds.append(answer)
@@ -122,9 +131,9 @@ def next_reply(view: TrackView, knowledge: KnowledgeBase, note: str | None = Non
     return Reply(content=note, embeds=embeds, view=persistent_view(*items), ephemeral=True)
 
 
-def reset_reply(asker_id: int, track: Track, marked: int) -> Reply:
+def reset_reply(asker_id: int, track: Track, view: TrackView) -> Reply:
     return Reply(
-        content=reset_prompt_text(track, marked),
+        content=reset_prompt_text(track, view),
         view=confirm_view(ResetButton(asker_id, track.id), asker_id),
         ephemeral=True,
     )
@@ -138,10 +147,11 @@ class MarkDoneButton(
     discord.ui.DynamicItem[Button],
     template=r"careerbot:rm-done:(?:(?P<track>[a-z0-9-]+):)?(?P<item>[a-z0-9-]+)",
 ):
-    """Marks the item done for the clicker; the message then shows what comes next.
+    """Marks the item (a skill) done for the clicker; the message then shows what comes next.
 
     Ids may reach 32 + 64 characters, more than fits after the prefix; then the custom id
-    holds only the item id, which finds the item when no other track has one by that id.
+    holds only the skill id, which is unique across tracks. An old id a skill `replaces`
+    still finds it, so buttons on messages from before a rename keep working.
     """
 
     def __init__(self, track_id: str | None, item_id: str, *, row: int | None = None) -> None:
@@ -176,8 +186,8 @@ class MarkDoneButton(
                     return
                 case AlreadySet(choice, view):
                     note = already_text(choice, "done")
-                case Changed(choice, view):
-                    note = set_text(choice, "done", view, hint_next=False)  # the next one follows
+                case Changed(choice, view, missing):
+                    note = set_text(choice, "done", view, missing, hint_next=False)  # next follows
             knowledge = await knowledge_now(services, interaction.guild_id)
             reply = next_reply(view, knowledge, note)
             await interaction.edit_original_response(**reply.edit_kwargs())

@@ -23,10 +23,13 @@ from bot.discord.limits import (
 from bot.knowledge.models import Entry
 from bot.roadmap import text
 from bot.roadmap.card import text_bar, text_card
-from bot.roadmap.progress import MARKS, NextItem, TrackView
-from bot.roadmap.search import ItemChoice
+from bot.roadmap.fit import FitReport
+from bot.roadmap.fitcard import fit_text
+from bot.roadmap.progress import MARKS, NextSkill, TrackView
+from bot.roadmap.search import SkillChoice
 from bot.roadmap.service import AlreadySet, Candidates, Changed, Marking
-from bot.roadmap.text import SET_COMMANDS, progress_line
+from bot.roadmap.skills import Skill
+from bot.roadmap.text import SET_COMMANDS, prerequisites_note, progress_line
 from bot.roadmap.tracks import Track
 
 ITEM_HINT = "Mark items with /roadmap done, doing, skip or undo"
@@ -85,11 +88,24 @@ def shared_embed(view: TrackView, name: str, image: str | None = None) -> discor
     return embed.set_footer(text="Track your own with /roadmap view")
 
 
-def next_embed(found: NextItem, entries: Sequence[Entry]) -> discord.Embed:
+def fit_embed(report: FitReport, image: str | None = None) -> discord.Embed:
+    """/roadmap fit: per role the share done and the next skills with their topics (the text
+    that also stands alone without images), plus the bar chart attached as `image`."""
+    embed = discord.Embed(
+        title="Role fit",
+        description=fit_text(report, markdown=True, limit=DESCRIPTION_MAX),
+        colour=COLOUR,
+    )
+    if image is not None:
+        embed.set_image(url=f"attachment://{image}")
+    return embed.set_footer(text=f"{ITEM_HINT} · a role's steps: /roadmap view")
+
+
+def next_embed(found: NextSkill, entries: Sequence[Entry]) -> discord.Embed:
     """The next open item, where it sits, and the topics that teach it."""
     status = "in progress" if found.status == "doing" else "next to do"
     embed = discord.Embed(
-        title=clip(f"{MARKS[found.status]} {found.item.title}", TITLE_MAX),
+        title=clip(f"{MARKS[found.status]} {found.skill.title}", TITLE_MAX),
         description=f"{found.track.title} · step: {found.step.title} · {status}",
         colour=COLOUR,
     )
@@ -103,23 +119,34 @@ def finished_text(track: Track) -> str:
     return text.finished_text(f"**{track.title}**")
 
 
-def choice_text(choice: ItemChoice) -> str:
-    return f"**{discord.utils.escape_markdown(choice.item.title)}** ({choice.track.title})"
+def choice_text(choice: SkillChoice) -> str:
+    return f"**{discord.utils.escape_markdown(choice.skill.title)}** ({choice.track.title})"
 
 
-def set_text(choice: ItemChoice, status: str, view: TrackView, *, hint_next: bool = True) -> str:
-    """After a change: what changed, the track's progress and, for done, what comes next."""
+def set_text(
+    choice: SkillChoice,
+    status: str,
+    view: TrackView,
+    missing: Sequence[Skill] = (),
+    *,
+    hint_next: bool = True,
+) -> str:
+    """After a change: what changed, the track's progress, a gentle note about prerequisites
+    not done yet and, for done, what comes next."""
     said = (
         f"{text.now_text(choice_text(choice), status)} "
         f"Progress on this track: {progress_line(view)}."
     )
+    note = prerequisites_note(missing)
+    if note is not None:
+        said += f"\n{note}"
     upcoming = text.next_up_text(view, f"`/roadmap next {view.track.id}`")
     if hint_next and status == "done" and upcoming is not None:
         said += f"\n{upcoming}"
     return said
 
 
-def already_text(choice: ItemChoice, status: str) -> str:
+def already_text(choice: SkillChoice, status: str) -> str:
     return f"{text.already_text(choice_text(choice), status)}; nothing changed."
 
 
@@ -131,11 +158,11 @@ def marking_text(command: str, typed: str, marking: Marking) -> str:
             return not_sure_text(command, typed, candidates)
         case AlreadySet(choice):
             return already_text(choice, status)
-        case Changed(choice, view):
-            return set_text(choice, status, view)
+        case Changed(choice, view, missing):
+            return set_text(choice, status, view, missing)
 
 
-def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) -> str:
+def not_sure_text(command: str, typed: str, candidates: Sequence[SkillChoice]) -> str:
     """No change made: the closest items with the exact command for each, or where to look."""
     shown = discord.utils.escape_markdown(clip(typed, 100))
     if not candidates:
@@ -150,15 +177,22 @@ def not_sure_text(command: str, typed: str, candidates: Sequence[ItemChoice]) ->
     return "\n".join(lines)
 
 
-def unknown_track_text(typed: str, track_ids: Sequence[str]) -> str:
+def unknown_track_text(typed: str, closest: Sequence[Track], track_ids: Sequence[str]) -> str:
+    """Nothing changed: the closest tracks (by the shared ranker), else every track."""
     shown = discord.utils.escape_markdown(clip(typed, 100))
+    if closest:
+        listing = ", ".join(f"`{track.id}`" for track in closest)
+        return f"There is no roadmap track “{shown}”. Did you mean {listing}?"
     known = ", ".join(f"`{track_id}`" for track_id in track_ids) or "none installed"
     return f"There is no roadmap track “{shown}”. Tracks: {known}."
 
 
-def reset_prompt_text(track: Track, marked: int) -> str:
-    items = text.items_marked(marked)
-    return f"Clear all your progress on **{track.title}** ({items} marked)? This can't be undone."
+def reset_prompt_text(track: Track, view: TrackView) -> str:
+    items = text.items_marked(view.marked)
+    return (
+        f"Clear all your progress on **{track.title}** ({items} marked)? "
+        f"This can't be undone.{text.stays(view)}"
+    )
 
 
 def reset_done_text(track: Track) -> str:

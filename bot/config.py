@@ -1,4 +1,4 @@
-"""Settings from the environment (every variable is listed in the README)."""
+"""Settings from the environment (listed in the README; operations ones in docs/operations.md)."""
 
 from __future__ import annotations
 

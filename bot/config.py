@@ -1,4 +1,5 @@
-"""Settings from the environment and `.env` (every variable is listed in the README)."""
+"""Settings from the environment and `.env` (listed in the README; operations ones in
+docs/operations.md)."""
 
 from __future__ import annotations
 

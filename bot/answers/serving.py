@@ -28,7 +28,7 @@ MATCH_ON_LOOP_ENTRIES = 5_000  # bigger bases are matched off the event loop
 
 class KnowledgeService:
     """Holds the bundled base and its matcher (swapped atomically on reload), and, once a
-    database is attached, each server's layer over it (see bot/knowledge/guildcache.py)."""
+    database is attached, each server's layer over it (see bot/answers/guildcache.py)."""
 
     def __init__(
         self,

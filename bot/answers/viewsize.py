@@ -17,11 +17,11 @@ from bot.matching.engine import Matcher
 VIEW_BYTES = 1_500  # the view, its layer composer and their bookkeeping
 ROW_BYTES = 250  # a layer row without its text (flags, aliases) and its composer slot
 ENTRY_BYTES = 1_500  # a validated entry object without its text
-TEXT_BYTES_PER_CHAR = 2  # entry text, once in the entry and once normalised in the index
-DOC_BYTES = 360  # one normalised title, question or keyword: its string and term set
-INDEXED_ENTRY_BYTES = 350  # an entry's slots in the index, the prepared cache and lookups
-TERM_BYTES = 250  # one distinct term: postings list, weight, spelling and vocabulary slots
-POSTING_BYTES = 45  # one (term, entry) pair in the postings
+TEXT_BYTES_PER_CHAR = 1  # entry text (the index keeps it normalised: DOC_BYTES)
+DOC_BYTES = 165  # one normalised title, question or keyword: its string and terms
+INDEXED_ENTRY_BYTES = 320  # an entry's slots in the index, the prepared cache and lookups
+TERM_BYTES = 220  # one distinct term: postings list, weight, spelling and vocabulary slots
+POSTING_BYTES = 40  # one (term, entry) pair in the postings
 SPELLING_BYTES = 110  # a surface form that maps to known terms ("lerning" -> "learn")
 TYPO_BUCKET_BYTES = 150  # a vocabulary word in the typo search's two length buckets
 RESIDENT_PER_ALLOCATED = 1.3  # pymalloc's pools and arenas are never quite full (measured)

@@ -37,19 +37,19 @@ class PreparedEntry:
 
     entry: Entry
     docs: tuple[str, ...]  # content-token strings of title, questions and keywords
-    doc_terms: tuple[frozenset[str], ...]
-    terms: frozenset[str]
+    doc_terms: tuple[tuple[str, ...], ...]  # distinct terms; tuples: a third of a set's memory
+    terms: tuple[str, ...]  # distinct terms of all docs
 
 
 def prepare(entry: Entry, normalize: Normalizer) -> PreparedEntry:
     docs: list[str] = []
-    doc_terms: list[frozenset[str]] = []
+    doc_terms: list[tuple[str, ...]] = []
     for text in (entry.title, *entry.questions, *entry.keywords, entry.id.replace("-", " ")):
         normalized = normalize(text)
         if normalized.content and " ".join(normalized.content) not in docs:
             docs.append(" ".join(normalized.content))
-            doc_terms.append(frozenset(normalized.content))
-    terms = frozenset().union(*doc_terms) if doc_terms else frozenset()
+            doc_terms.append(tuple(dict.fromkeys(normalized.content)))
+    terms = tuple(dict.fromkeys(term for terms in doc_terms for term in terms))
     return PreparedEntry(entry, tuple(docs), tuple(doc_terms), terms)
 
 

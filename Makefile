@@ -24,6 +24,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/matcher_bench.py
 	$(BIN)/python benchmarks/layer_rebuild_bench.py
 	$(BIN)/python benchmarks/progress_bench.py
+	$(BIN)/python benchmarks/knowledge_cache_bench.py
+	$(BIN)/python benchmarks/loop_stall_bench.py
+	$(BIN)/python benchmarks/startup_bench.py
 
 # The Docker image installs from requirements.lock: regenerate it when pyproject.toml changes.
 lock:

@@ -24,6 +24,6 @@ def test_compose_gives_up_on_a_bot_that_keeps_failing() -> None:
 
 
 def test_the_restart_policy_is_documented() -> None:
-    text = (ROOT / "docs" / "first-hour.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     policy = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     assert f"`restart: {policy['services']['bot']['restart']}`" in text

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.knowledge.models import Entry
 
 DEFAULT_WITHIN_DAYS = 30
+REVIEW_INTERVAL = dt.timedelta(days=182)  # a moderator's check holds for about six months
 
 
 @dataclass(frozen=True)

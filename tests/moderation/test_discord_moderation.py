@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 import re
 import threading
@@ -29,10 +30,12 @@ from bot.discord.errors import APOLOGY, SLOW_DATABASE
 from bot.knowledge import load_knowledge
 from bot.knowledge.layers import Origin
 from bot.knowledge.models import MAX_QUESTIONS, Entry
+from bot.knowledge.staleness import REVIEW_INTERVAL
 from bot.knowledge.yamlsource import ANCHORS_REFUSED, ValidationIssue
 from bot.moderation import service as service_module
 from bot.moderation.discord.access import NOT_A_MODERATOR, SERVER_ONLY
 from bot.moderation.discord.cog import IMPORT_MAX_BYTES, OTHER_PROCESSES, OWNER_ONLY
+from bot.moderation.discord.forms import reviewed_today
 from bot.moderation.discord.gaps import GAP_GONE
 from bot.moderation.discord.text import listing, rejected_embed, show_embed
 from bot.moderation.service import EntryState
@@ -200,7 +203,7 @@ async def test_kb_is_a_server_only_group_hidden_from_members_by_default(
         subs = {o["name"]: o for o in command["options"]}
         assert set(subs) == {
             "add", "edit", "alias", "unalias", "hide", "unhide", "remove", "revert", "show",
-            "history", "gaps", "stats", "export", "import", "reload",
+            "history", "gaps", "stale", "stats", "export", "import", "reload",
         }  # fmt: skip
         for name, sub in subs.items():
             assert 1 <= len(sub["description"]) <= 100
@@ -237,6 +240,7 @@ async def test_plain_member_is_refused_everywhere_and_nothing_changes(
             ("export", {}),
             ("gaps", {}),
             ("stats", {}),
+            ("stale", {}),
             ("history", {}),
         ]:
             assert await text_of(await kb(h, sub, user=ALICE, **options)) == NOT_A_MODERATOR
@@ -959,3 +963,43 @@ def test_problem_lists_end_with_and_n_more_within_embed_limits() -> None:
     assert last == f"...and {200 - shown} more" and shown > 5
     assert listing(["a", "b"], 100) == "a\nb"
     assert listing(["a" * 60, "b" * 60], 100) == "a" * 60 + "\n...and 1 more"
+
+
+async def test_stale_lists_entries_due_for_a_check_with_a_button_to_edit_each(
+    factory: Factory, servers: tuple[Payload, Payload]
+) -> None:
+    a, _ = servers
+    async with run_bot(factory, guilds=[a], user=MIA) as h:
+        assert await text_of(await kb(h, "stale", user=ALICE)) == NOT_A_MODERATOR
+        body = await reply(await kb(h, "stale", within=365))
+        embed = body["embeds"][0]
+        assert re.fullmatch(r"\d+ entries to fact-check", embed["title"])
+        lines = embed["description"].splitlines()
+        assert lines[0].startswith("**1.** ") and "(`eu-blue-card`) · due in " in lines[0]
+        dates = re.findall(r"\((\d{4}-\d\d-\d\d)\)$", "\n".join(lines), flags=re.MULTILINE)
+        assert dates == sorted(dates)  # the soonest due first
+        assert custom_ids(body)[0] == "careerbot:kbform-current:eu-blue-card"
+        assert limits.problems(body) == []
+        opened = await h.click("careerbot:kbform-current:eu-blue-card")
+        assert opened.response["type"] == 9  # the edit form, on the entry's current text
+        nothing = await reply(await kb(h, "stale", within=0))
+        assert nothing["embeds"][0]["title"] == "Nothing to check"
+
+
+def test_saving_the_form_counts_as_a_fact_check() -> None:
+    dated = Entry(
+        id="x",
+        title="X",
+        category="salaries",
+        questions=["x"],
+        answer="**X.**",
+        sources=["s"],
+        reviewed=dt.date(2025, 1, 1),
+        review_by=dt.date(2025, 6, 1),
+    )
+    today = dt.datetime.now(dt.UTC).date()
+    assert reviewed_today(dated) == {
+        "reviewed": today.isoformat(),
+        "review_by": (today + REVIEW_INTERVAL).isoformat(),
+    }
+    assert reviewed_today(None) == {"reviewed": today.isoformat()}

@@ -8,6 +8,7 @@ ModerationService / InsightsService, shared with `careerbot kb ... --guild`.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Awaitable
@@ -21,6 +22,7 @@ from discord.ext import commands
 from bot.discord.common import NO_PINGS, Reply, guild_of, respond, say, services_of
 from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, clip
 from bot.knowledge.models import MAX_ID, MAX_QUESTION
+from bot.knowledge.staleness import DEFAULT_WITHIN_DAYS, due_for_review
 from bot.knowledge.yamlsource import DataFileError
 from bot.moderation.discord import DYNAMIC_ITEMS
 from bot.moderation.discord.access import (
@@ -31,7 +33,7 @@ from bot.moderation.discord.access import (
     reject,
     saved,
 )
-from bot.moderation.discord.forms import COG_NAME, Drafts, open_entry_form
+from bot.moderation.discord.forms import COG_NAME, Drafts, ReopenButton, open_entry_form
 from bot.moderation.discord.gaps import GAPS_MAX, gaps_view
 from bot.moderation.discord.text import (
     gap_key,
@@ -40,6 +42,7 @@ from bot.moderation.discord.text import (
     import_text,
     reload_failed_embed,
     show_embed,
+    stale_embed,
     stats_embed,
 )
 from bot.moderation.insights import MAX_DAYS
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from bot.discord.app import CareerBot
 
 log = logging.getLogger(__name__)
+STALE_WINDOW_MAX = 365  # /kb stale looks at most a year ahead
+STALE_BUTTONS = 20  # Edit #n buttons under the list (Discord allows 25 per message)
 
 OWNER_ONLY = "Only the bot's owner can reload the bundled knowledge files."
 OTHER_PROCESSES = (
@@ -281,6 +286,23 @@ class KnowledgeModeration(commands.Cog, name=COG_NAME):
         await respond(
             interaction, Reply(embeds=[gaps_embed(found, days)], view=view, ephemeral=True)
         )
+
+    @kb.command(name="stale", description="Entries whose facts are due for a check")
+    @app_commands.describe(within="Also list entries due within this many days (default 30)")
+    async def stale(
+        self,
+        interaction: discord.Interaction,
+        within: app_commands.Range[int, 0, STALE_WINDOW_MAX] = DEFAULT_WITHIN_DAYS,
+    ) -> None:
+        if not await begin(interaction):
+            return
+        knowledge = await self.bot.services.knowledge.knowledge_for(interaction.guild_id)
+        due = due_for_review(knowledge, dt.datetime.now(dt.UTC).date(), within)
+        view = discord.ui.View(timeout=None)
+        for number, item in enumerate(due[:STALE_BUTTONS], 1):
+            view.add_item(ReopenButton(item.entry.id, label=f"Edit #{number}"))
+        reply = Reply(embeds=[stale_embed(due, within)], view=view if due else None, ephemeral=True)
+        await respond(interaction, reply)
 
     @kb.command(name="stats", description="Most asked topics and helpful votes")
     async def stats(self, interaction: discord.Interaction) -> None:

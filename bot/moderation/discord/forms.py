@@ -7,6 +7,7 @@ so the button's custom id only needs the entry id; after a restart the form open
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections import OrderedDict
@@ -20,6 +21,7 @@ from bot.discord.components import GuardedForm, persistent_view
 from bot.discord.limits import MODAL_TITLE_MAX, TEXT_INPUT_MAX, Button, Select, TextInput, clip
 from bot.knowledge.layers import DEFAULT_CATEGORY, normalize_id
 from bot.knowledge.models import CATEGORIES, MAX_ANSWER, MAX_ID, MAX_TITLE, Entry
+from bot.knowledge.staleness import REVIEW_INTERVAL
 from bot.moderation.discord.access import ModeratorItem, begin, not_found, reject, saved
 from bot.moderation.discord.text import conflict_embed
 from bot.moderation.rules import EditConflict, KnowledgeEditError
@@ -164,6 +166,16 @@ async def open_entry_form(
     await interaction.response.send_modal(EntryForm(entry_id, draft.values, draft.revision))
 
 
+def reviewed_today(current: Entry | None) -> dict[str, str]:
+    """A moderator who saves the form has just read the entry: its facts count as checked
+    today, and a dated entry's next check moves on by the usual interval."""
+    today = dt.datetime.now(dt.UTC).date()
+    dates = {"reviewed": today.isoformat()}
+    if current is not None and current.review_by is not None:
+        dates["review_by"] = (today + REVIEW_INTERVAL).isoformat()
+    return dates
+
+
 async def submit_entry(
     interaction: discord.Interaction,
     entry_id: str | None,
@@ -177,6 +189,8 @@ async def submit_entry(
     moderation = services_of(interaction).moderation
     guild_id, author = guild_of(interaction), interaction.user.id
     key = form_key(interaction, entry_id)
+    current = None if entry_id is None else await moderation.knowledge.entry(guild_id, entry_id)
+    values = {**values, **reviewed_today(current)}
     try:
         if entry_id is None:
             change = await moderation.add(guild_id, values, author)
@@ -232,10 +246,10 @@ class ReopenButton(
 ):
     """Under a refused edit: opens the form again on the entry's current text and revision."""
 
-    def __init__(self, entry_id: str) -> None:
+    def __init__(self, entry_id: str, label: str = "Edit the current text") -> None:
         super().__init__(
             discord.ui.Button(
-                label="Edit the current text",
+                label=label,
                 emoji="✏️",
                 style=discord.ButtonStyle.primary,
                 custom_id=f"careerbot:kbform-current:{entry_id}",

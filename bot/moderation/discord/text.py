@@ -21,6 +21,7 @@ from bot.discord.limits import (
 )
 from bot.knowledge.layers import Origin
 from bot.knowledge.layerstore import Revision
+from bot.knowledge.staleness import DueEntry
 from bot.knowledge.yamlsource import ValidationIssue
 from bot.moderation.insights import ForumCounts, Gap, GuildStats
 from bot.moderation.layerfile import entry_yaml
@@ -221,6 +222,31 @@ def gaps_embed(gaps: Sequence[Gap], days: int) -> discord.Embed:
             text="Add: a new entry for that question. Alias: teach an existing entry to answer it."
         )
     return embed
+
+
+def stale_embed(due: Sequence[DueEntry], within: int) -> discord.Embed:
+    """Entries past or near their review_by date, longest overdue first, numbered for the
+    Edit #n buttons under the list."""
+    if not due:
+        return discord.Embed(
+            title="Nothing to check",
+            description=f"No entry is past its review date or due within {within} days.",
+            colour=INFO,
+        )
+    lines = []
+    for number, item in enumerate(due, 1):
+        when = (
+            f"**overdue** by {-item.days_left} days"
+            if item.overdue
+            else f"due in {item.days_left} days"
+        )
+        title = clip(discord.utils.escape_markdown(item.entry.title), 120)
+        lines.append(f"**{number}.** {title} (`{item.entry.id}`) · {when} ({item.review_by})")
+    return discord.Embed(
+        title=f"{len(due)} entries to fact-check",
+        description=listing(lines),
+        colour=PROBLEM if any(item.overdue for item in due) else INFO,
+    ).set_footer(text="Edit #n opens the form; saving sets the review date to today")
 
 
 def stats_embed(stats: GuildStats) -> discord.Embed:

@@ -135,6 +135,8 @@ class Settings:
     max_server_entries: int = 20_000  # entries a server may add; more are refused
     metrics_port: int | None = None  # Prometheus /metrics and /healthz; off when None
     metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let another container scrape it
+    db_connect_timeout: float = 5.0  # seconds to reach the database
+    db_statement_timeout: float = 30.0  # seconds one statement may run (PostgreSQL)
     gap_retention_days: int = 90  # unanswered questions are deleted after this many days
 
     @classmethod
@@ -160,6 +162,8 @@ class Settings:
             max_server_entries=_int(env, "MAX_SERVER_ENTRIES", 20_000),
             metrics_port=_int(env, "METRICS_PORT", None),
             metrics_host=(env.get("METRICS_HOST") or "127.0.0.1").strip(),
+            db_connect_timeout=_float(env, "DB_CONNECT_TIMEOUT", 5.0),
+            db_statement_timeout=_float(env, "DB_STATEMENT_TIMEOUT", 30.0),
             gap_retention_days=_int(env, "GAP_RETENTION_DAYS", 90),
         )
         if settings.matcher not in MATCHERS:

@@ -124,7 +124,11 @@ async def open_services(
     else:  # given (tests, scripts): its tracks are the ones next to it, checked against it
         directory = knowledge.directory or settings.knowledge_dir
         tracks = load_tracks(roadmaps_dir(directory), knowledge.base)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
     try:
         if upgrade:
             await migrate(engine)

@@ -90,8 +90,20 @@ def scrub(text: str, url: str | URL) -> str:
     return text
 
 
-def create_engine(url: str) -> AsyncEngine:
+CONNECT_TIMEOUT = 5.0  # seconds to reach the database before giving up
+STATEMENT_TIMEOUT = 30.0  # seconds one statement may take (PostgreSQL); migrations included
+
+
+def create_engine(
+    url: str,
+    *,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    statement_timeout: float = STATEMENT_TIMEOUT,
+) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL and a busy timeout for concurrency.
+
+    A database that accepts connections and then stops answering must not hang the bot:
+    connecting and every statement have a time limit (DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT).
 
     Statement parameters never appear in errors or logs (`hide_parameters`): they hold what
     members typed. A URL that cannot work raises DatabaseUnavailable with one redacted line.
@@ -108,7 +120,20 @@ def create_engine(url: str) -> AsyncEngine:
     try:
         if parsed.get_backend_name() != "sqlite":
             return create_async_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                hide_parameters=True,
+                pool_timeout=connect_timeout,
+                connect_args={  # a value written in the URL wins
+                    key: value
+                    for key, value in (
+                        ("timeout", connect_timeout),
+                        ("command_timeout", statement_timeout),
+                    )
+                    if key not in parsed.query
+                },
             )
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
     except Exception as exc:  # unknown dialect, missing or synchronous driver

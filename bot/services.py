@@ -107,6 +107,7 @@ class Services:
         if self.feed is not None:
             await self.feed.close()  # after sending the notices still on their way
         await self.knowledge.close()
+        await self.ask.settle()  # statistics writes still running (bounded by the timeouts)
         await self.engine.dispose()
 
 

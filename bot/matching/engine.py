@@ -159,7 +159,7 @@ class Matcher:
         off_words = self._off_topic(set(normalized.content))
         if self.semantic is None:
             return self._decide_lexical(normalized, focus, off_words, base)
-        fused = self.candidate_features(question, sentence, normalized, focus)
+        fused = self.candidate_features(question, sentence, normalized, focus, off_words)
         return self._decide_fused(fused, base)
 
     def features(self, question: str) -> Fused | None:
@@ -171,7 +171,8 @@ class Matcher:
             return None
         sentence = question_sentence(question)
         focus = self.normalize(sentence) if sentence else None
-        return self.candidate_features(question, sentence, normalized, focus)
+        off_words = self._off_topic(set(normalized.content))
+        return self.candidate_features(question, sentence, normalized, focus, off_words)
 
     def _decide_lexical(
         self,
@@ -209,6 +210,7 @@ class Matcher:
         sentence: str | None,
         normalized: Normalized,
         focus: Normalized | None,
+        off_words: bool,
     ) -> Fused:
         """The candidates of both rankings with their rows of FEATURES, and the question's row
         of NONE_FEATURES (see bot/matching/fusion.py)."""
@@ -247,12 +249,12 @@ class Matcher:
                     float(lexical_rank.get(entry_id) == semantic_rank.get(entry_id) == 1),
                 )
             )
-        off_words = float(self._off_topic(set(normalized.content)))
         return Fused(
             entries=[self.knowledge.entries[self._positions[i]] for i in ids],
             features=np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURES)),
             question=np.asarray(
-                (top_semantic, top_lexical, offtopic - top_semantic, off_words), dtype=np.float32
+                (top_semantic, top_lexical, offtopic - top_semantic, float(off_words)),
+                dtype=np.float32,
             ),
             exact=top_lexical >= self.thresholds.exact,
         )

@@ -8,7 +8,7 @@ text with a fixed seed, so adding questions never moves old ones between the spl
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,9 +130,6 @@ def evaluate(matcher: Answers, questions: Sequence[Question]) -> Report:
             report.misses.append((question.text, question.entry_id, top, result.outcome.value))
     return report
 
-
-def style_counts(questions: Iterable[Question]) -> Counter[str]:
-    return Counter(question.style for question in questions)
 
 
 class SemanticOnly:

@@ -10,7 +10,8 @@ COPY bot ./bot
 RUN pip install --no-cache-dir --no-deps -e .
 COPY knowledge ./knowledge
 COPY migrations ./migrations
-RUN useradd --create-home careerbot
+RUN useradd --create-home careerbot \
+    && mkdir -p /var/cache/careerbot && chown careerbot /var/cache/careerbot
 USER careerbot
 EXPOSE 9108
 CMD ["careerbot", "run", "--discord"]

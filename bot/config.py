@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 MATCHERS = ("hybrid", "lexical")
@@ -20,6 +20,17 @@ _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 
 def data_folder() -> Path:
     return Path(user_data_dir("careerbot", appauthor=False))
+
+
+def default_layer_cache_dir() -> Path:
+    return Path(user_cache_dir("careerbot", appauthor=False)) / "layers"
+
+
+def _layer_cache_dir(env: dict[str, str]) -> Path | None:
+    raw = env.get("LAYER_CACHE_DIR", "").strip()
+    if raw.lower() == "off":
+        return None
+    return Path(raw) if raw else default_layer_cache_dir()
 
 
 def default_database_url() -> str:
@@ -138,6 +149,8 @@ class Settings:
     db_connect_timeout: float = 5.0  # seconds to reach the database
     db_statement_timeout: float = 30.0  # seconds one statement may run (PostgreSQL)
     gap_retention_days: int = 90  # unanswered questions are deleted after this many days
+    # each server's last known layer, served while the database fails; None: not kept
+    layer_cache_dir: Path | None = field(default_factory=default_layer_cache_dir)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -165,6 +178,7 @@ class Settings:
             db_connect_timeout=_float(env, "DB_CONNECT_TIMEOUT", 5.0),
             db_statement_timeout=_float(env, "DB_STATEMENT_TIMEOUT", 30.0),
             gap_retention_days=_int(env, "GAP_RETENTION_DAYS", 90),
+            layer_cache_dir=_layer_cache_dir(env),
         )
         if settings.matcher not in MATCHERS:
             choices = ", ".join(MATCHERS)

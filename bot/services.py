@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.answers.ask import AskService
 from bot.answers.feedback import FeedbackService
 from bot.answers.forum import ForumPostService
+from bot.answers.layercache import LocalLayers, cache_file_for
 from bot.answers.sentencemodel import open_semantic, save_vectors
 from bot.answers.serving import KnowledgeService
 from bot.config import Settings
@@ -142,9 +143,13 @@ async def open_services(
         await engine.dispose()
         raise DatabaseUnavailable(describe_failure(settings.database_url, exc)) from None
     sessions = make_session_factory(engine)
+    local = None
+    if settings.layer_cache_dir is not None:
+        local = LocalLayers(cache_file_for(settings.layer_cache_dir, settings.database_url))
     knowledge.attach_database(  # per-server layers
-        sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024
+        sessions, settings.kb_sync_seconds, settings.knowledge_cache_mb * 1024 * 1024, local
     )
+    await knowledge.load_hidden()
     retention = GapRetention(sessions, settings.gap_retention_days)
     await retention.prune()  # at every start; the Discord bot also prunes daily
     services = Services(

@@ -6,6 +6,7 @@ on PostgreSQL in a database of its own that is dropped afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -140,8 +141,10 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, knowledge_dir=BUNDLED_KNOWLEDGE)
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db_url, knowledge_dir=BUNDLED_KNOWLEDGE, layer_cache_dir=tmp_path / "layers"
+    )
 
 
 @pytest.fixture
@@ -165,3 +168,20 @@ async def services(
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+async def stalling_port() -> AsyncIterator[int]:
+    """A TCP server on loopback that accepts every connection and never sends a byte."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def stall(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(stall, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()

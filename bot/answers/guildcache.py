@@ -13,7 +13,11 @@ matcher and costs a few hundred bytes.
 
 Latency: reads and builds run in a background task per server (rows are decoded and indexed in
 a worker thread). A question waits for it at most `wait_seconds`, then answers from the previous
-view, or from the bundled base for a server not in memory, while the build finishes.
+view while the build finishes.
+
+Database trouble: a server not in memory whose layer cannot be read in time is served its last
+known layer from this machine's disk (bot.answers.layercache), else the bundled base without
+the entries it hid (known since start), never the bundled base with hidden entries back.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.layercache import LocalLayers
 from bot.answers.quietgc import collection_paused
 from bot.answers.sizedlru import LruStats, SizedLRU
 from bot.answers.viewsize import view_bytes
+from bot.db.models import GuildEntry
 from bot.db.unit import Sessions
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.layerpages import decode_rows, read_raw_rows
@@ -50,6 +57,7 @@ log = logging.getLogger(__name__)
 NEVER = float("-inf")
 DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
 ANSWER_WAIT_SECONDS = 1.0  # a question waits this long for a refresh, then answers from memory
+DISK_WAIT_SECONDS = 0.5  # ... and then this long for the last known layer on disk
 _TEXT_IN_ENTRY: dict[str, object] = {}  # stands for a cached row's text, kept in its entry only
 
 
@@ -86,6 +94,7 @@ class GuildView:
     bundled: Matcher  # the bundled matcher it was built on; a reload makes the view stale
     checked_at: float = NEVER
     nbytes: int = 0  # estimated memory it holds beyond the bundled base (bot.answers.viewsize)
+    hidden: frozenset[str] = frozenset()  # bundled entries this server hid
 
 
 @dataclass(frozen=True)
@@ -110,14 +119,18 @@ class GuildLayers:
         sync_seconds: float = 1.0,
         budget_bytes: int = DEFAULT_BUDGET_BYTES,
         wait_seconds: float = ANSWER_WAIT_SECONDS,
+        local: LocalLayers | None = None,
     ) -> None:
         self.sessions = sessions
+        self.local = local
         self.sync_seconds = sync_seconds
         self.wait_seconds = wait_seconds
         self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes)
         self._refreshing: dict[int, asyncio.Task[GuildView]] = {}
         self._started: dict[int, float] = {}  # when each running refresh began
         self._recheck: set[int] = set()  # invalidated while a refresh was running
+        self._hidden: dict[int, frozenset[str]] = {}  # each server's hidden bundled entries
+        self._disk_reads: dict[int, asyncio.Task[GuildView]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -137,6 +150,33 @@ class GuildLayers:
     def cached(self, guild_id: int) -> GuildView | None:
         """The current view without touching the database (may be stale)."""
         return self._views.peek(guild_id)
+
+    def hidden_ids(self, guild_id: int) -> frozenset[str]:
+        """The bundled entries a server hid, as last seen; known for every server since
+        `load_hidden`, without its view in memory (autocomplete before a first question)."""
+        return self._hidden.get(guild_id, frozenset())
+
+    async def load_hidden(self, bundled: KnowledgeBase, timeout: float = 5.0) -> None:
+        """Learn every server's hidden bundled entries: from the database, or when it fails,
+        from the local cache. Call it once at start."""
+        on_disk = await asyncio.to_thread(self.local.open) if self.local is not None else {}
+        try:
+            found = await asyncio.wait_for(self._read_hidden(), timeout)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning("hidden entries from the local cache: database unreadable (%s)", exc)
+            found = on_disk
+        for guild_id, ids in found.items():
+            known = frozenset(entry_id for entry_id in ids if entry_id in bundled)
+            if known and guild_id not in self._hidden:  # a view read since is newer
+                self._hidden[guild_id] = known
+
+    async def _read_hidden(self) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        statement = select(GuildEntry.guild_id, GuildEntry.entry_id).where(GuildEntry.hidden)
+        async with self.sessions() as session:
+            for guild_id, entry_id in await session.execute(statement):
+                found.setdefault(guild_id, set()).add(entry_id)
+        return found
 
     def stats(self) -> CacheStats:
         lru: LruStats = self._views.stats()
@@ -185,7 +225,7 @@ class GuildLayers:
                 asyncio.shield(task), max(0.0, self.wait_seconds - waited)
             )
         except TimeoutError:
-            return view or self._bundled_view(guild_id, bundled, version=-1)
+            return view or await self._last_known(guild_id, bundled)
 
     def _start_refresh(self, guild_id: int, bundled: Matcher) -> asyncio.Task[GuildView]:
         task = asyncio.create_task(
@@ -213,12 +253,57 @@ class GuildLayers:
             view = await self._refresh(guild_id, view, bundled)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("cannot refresh knowledge of server %s: %s", guild_id, exc)
-            view = view or self._bundled_view(guild_id, bundled, version=-1)
+            view = view or self._current(guild_id, bundled)  # read from disk meanwhile
+            view = view or await self._from_disk(guild_id, bundled)
         view.checked_at = NEVER if guild_id in self._recheck else checked_at
         self._recheck.discard(guild_id)
-        for evicted in self._views.put(guild_id, view, view.nbytes):
-            log.debug("knowledge of server %s evicted from memory", evicted)
+        self._keep(view)
         return view
+
+    def _keep(self, view: GuildView) -> None:
+        if view.version >= 0:  # read from the database: the truth
+            if view.hidden:
+                self._hidden[view.guild_id] = view.hidden
+            else:
+                self._hidden.pop(view.guild_id, None)
+        for evicted in self._views.put(view.guild_id, view, view.nbytes):
+            log.debug("knowledge of server %s evicted from memory", evicted)
+
+    def _current(self, guild_id: int, bundled: Matcher) -> GuildView | None:
+        view = self._views.peek(guild_id)
+        return view if view is not None and view.bundled is bundled else None
+
+    async def _last_known(self, guild_id: int, bundled: Matcher) -> GuildView:
+        """For a server not in memory whose database read missed the budget: its layer from
+        disk, read once while the database refresh goes on (DISK_WAIT_SECONDS at most)."""
+        task = self._disk_reads.get(guild_id)
+        if task is None:
+            task = asyncio.create_task(self._from_disk_and_keep(guild_id, bundled))
+            self._disk_reads[guild_id] = task
+            task.add_done_callback(lambda _: self._disk_reads.pop(guild_id, None))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), DISK_WAIT_SECONDS)
+        except TimeoutError:
+            return self._bundled_view(guild_id, bundled, version=-1)  # a huge layer, slow disk
+
+    async def _from_disk_and_keep(self, guild_id: int, bundled: Matcher) -> GuildView:
+        view = await self._from_disk(guild_id, bundled)
+        if self._current(guild_id, bundled) is None:  # the database may have answered since
+            view.checked_at = time.monotonic()
+            self._keep(view)
+        return view
+
+    async def _from_disk(self, guild_id: int, bundled: Matcher) -> GuildView:
+        """The server's last known layer (version -1: the database is read again next time):
+        from the local cache, else the bundled base without the entries it hid."""
+        raw = await asyncio.to_thread(self.local.load, guild_id) if self.local else None
+        if raw is not None:
+            return await asyncio.to_thread(self._build_raw, guild_id, -1, 0, raw, bundled)
+        hidden = self._hidden.get(guild_id)
+        if not hidden:
+            return self._bundled_view(guild_id, bundled, version=-1)
+        rows = {entry_id: LayerRow(entry_id, hidden=True) for entry_id in hidden}
+        return await asyncio.to_thread(self._build, guild_id, -1, 0, rows, bundled)
 
     @staticmethod
     def _bundled_view(guild_id: int, bundled: Matcher, version: int) -> GuildView:
@@ -233,11 +318,15 @@ class GuildLayers:
             if view is not None and view.version == version:
                 return view
             if version == 0:
+                if self.local is not None and self.local.may_hold(guild_id):
+                    await asyncio.to_thread(self.local.replace, guild_id, [])
                 return self._bundled_view(guild_id, bundled, version)
             if view is None or view.version < 0:
                 return await self._load(session, guild_id, version, bundled)
             changed, newest = await changed_since(session, guild_id, view.revision)
             raw = await read_raw_rows(session, guild_id, changed)
+        if self.local is not None:
+            await asyncio.to_thread(self.local.update, guild_id, changed, raw)
         return await asyncio.to_thread(self._apply_raw, view, version, newest, changed, raw)
 
     async def _load(
@@ -246,6 +335,8 @@ class GuildLayers:
         revision = await latest_revision_id(session, guild_id)  # before the rows: see layerstore
         raw = await read_raw_rows(session, guild_id)
         start = time.perf_counter()
+        if self.local is not None:
+            await asyncio.to_thread(self.local.replace, guild_id, raw)
         view = await asyncio.to_thread(self._build_raw, guild_id, version, revision, raw, bundled)
         log.info(
             "server %s knowledge: %d layer rows, %d entries, about %.1f MB, built in %.2f s",
@@ -327,9 +418,13 @@ def free_gradually(rows: dict[str, LayerRow]) -> None:
 def _finished(view: GuildView) -> GuildView:
     """Drop the rows' text (the entries hold it) and weigh the view."""
     rows = view.layer.rows
+    hidden = []
     for entry_id, row in rows.items():
         if row.data is not None and row.data is not _TEXT_IN_ENTRY:
             rows[entry_id] = LayerRow(entry_id, _TEXT_IN_ENTRY, row.aliases, row.hidden)
+        if row.hidden and entry_id in view.bundled.knowledge:
+            hidden.append(entry_id)
+    view.hidden = frozenset(hidden)
     view.nbytes = view_bytes(view.knowledge, view.matcher, view.bundled, len(rows))
     return view
 

@@ -20,6 +20,7 @@ from bot.matching.engine import Matcher, MatchResult, Thresholds
 
 if TYPE_CHECKING:
     from bot.answers.guildcache import CacheStats, GuildLayers, GuildView
+    from bot.answers.layercache import LocalLayers
     from bot.db.unit import Sessions
     from bot.matching.semantic import Semantic
 
@@ -50,12 +51,21 @@ class KnowledgeService:
         sessions: Sessions,
         sync_seconds: float = 1.0,
         budget_bytes: int | None = None,
+        local: LocalLayers | None = None,
     ) -> None:
         """Serve server layers from this database, checking for changes every sync_seconds
-        and keeping at most `budget_bytes` of them in memory (default 512 MB)."""
+        and keeping at most `budget_bytes` of them in memory (default 512 MB); with `local`,
+        each server's last known layer is kept on disk for when the database fails."""
         from bot.answers.guildcache import DEFAULT_BUDGET_BYTES, GuildLayers
 
-        self._layers = GuildLayers(sessions, sync_seconds, budget_bytes or DEFAULT_BUDGET_BYTES)
+        self._layers = GuildLayers(
+            sessions, sync_seconds, budget_bytes or DEFAULT_BUDGET_BYTES, local=local
+        )
+
+    async def load_hidden(self) -> None:
+        """Learn which bundled entries each server hid (once, at start; see knowledge_in_memory)."""
+        if self._layers is not None:
+            await self._layers.load_hidden(self._base)
 
     @property
     def layers(self) -> GuildLayers | None:
@@ -82,6 +92,19 @@ class KnowledgeService:
             return None
         view = self._layers.cached(guild_id)
         return view if view is not None and view.bundled is self._matcher else None
+
+    def knowledge_in_memory(self, guild_id: int | None) -> KnowledgeBase:
+        """What a server saw last, without awaiting anything (autocomplete): its view in
+        memory, else the bundled base without the entries it hid."""
+        view = self.cached_view(guild_id)
+        if view is not None:
+            return view.knowledge
+        if self._layers is None or not guild_id:
+            return self._base
+        hidden = self._layers.hidden_ids(guild_id)
+        if not hidden:
+            return self._base
+        return self._base.replace_entries(e for e in self._base if e.id not in hidden)
 
     def invalidate(self, guild_id: int) -> None:
         """A server's layer changed in this process: the next question re-reads it, and the

@@ -81,12 +81,6 @@ def services_of(interaction: discord.Interaction) -> Services:
     return bot_of(interaction).services
 
 
-def knowledge_in_memory(services: Services, guild_id: int | None) -> KnowledgeBase:
-    """What the server saw last, without awaiting anything (for autocomplete)."""
-    view = services.knowledge.cached_view(guild_id)
-    return view.knowledge if view is not None else services.knowledge.base
-
-
 def guild_of(interaction: discord.Interaction) -> int:
     """The server the interaction came from; NO_GUILD (0) in a direct message, as stored."""
     return interaction.guild_id or NO_GUILD
@@ -112,7 +106,7 @@ async def knowledge_now(services: Services, guild_id: int | None) -> KnowledgeBa
     try:
         return await within(KNOWLEDGE_BUDGET, services.knowledge.knowledge_for(guild_id))
     except TimeoutError:
-        return knowledge_in_memory(services, guild_id)
+        return services.knowledge.knowledge_in_memory(guild_id)
 
 
 async def in_time(interaction: discord.Interaction, work: Awaitable[T]) -> T:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -13,23 +11,6 @@ from bot.answers.ask import BOOKKEEPING_BUDGET, AskService
 from bot.answers.serving import KnowledgeService
 from bot.config import Settings
 from bot.db.engine import DatabaseUnavailable, check_connection, create_engine
-
-
-@pytest.fixture
-async def stalling_port() -> AsyncIterator[int]:
-    """A TCP server on loopback that accepts every connection and never sends a byte."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def stall(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(stall, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
 
 
 async def test_a_hung_database_delays_an_answer_by_at_most_the_budget(

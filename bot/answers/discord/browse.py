@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.answers.discord.components import answer_reply, pick_view, topics_reply
 from bot.answers.discord.embeds import not_found_embed, topic_listing
 from bot.answers.lookup import TOPIC_RULES, resolve, search
-from bot.discord.common import Reply, knowledge_in_memory, knowledge_now, respond, say, services_of
+from bot.discord.common import Reply, knowledge_now, respond, say, services_of
 from bot.discord.limits import CHOICE_MAX, CHOICES_MAX, Completer, Typed, clip
 from bot.knowledge.models import Entry
 from bot.ranking import Named, rank
@@ -34,7 +34,7 @@ def topic_completer(category: str | None) -> Completer:
     """Autocomplete over one category (None: every topic), fuzzy on titles and ids."""
 
     async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        knowledge = knowledge_in_memory(services_of(interaction), interaction.guild_id)
+        knowledge = services_of(interaction).knowledge.knowledge_in_memory(interaction.guild_id)
         entries = search(topic_listing(knowledge, category), current, CHOICES_MAX)
         return [Choice(name=choice_name(e, category is None), value=e.id) for e in entries]
 
@@ -42,7 +42,8 @@ def topic_completer(category: str | None) -> Completer:
 
 
 async def complete_category(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-    categories = knowledge_in_memory(services_of(interaction), interaction.guild_id).categories()
+    knowledge = services_of(interaction).knowledge.knowledge_in_memory(interaction.guild_id)
+    categories = knowledge.categories()
     found = rank(categories, current, lambda name: Named(name, (name,)), TOPIC_RULES)
     return [
         Choice(name=f"{name} ({categories[name]} topics)", value=name)

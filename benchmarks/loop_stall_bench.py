@@ -87,7 +87,9 @@ class Ticker:
 async def first_question(url: str, count: int) -> None:
     guild = 1_000_000 + count  # one server per size, so sizes can share a database
     bundled = load_knowledge(BUNDLED_KNOWLEDGE)
-    settings = Settings(database_url=url, max_server_entries=count)
+    settings = Settings(
+        database_url=url, max_server_entries=count, layer_cache_dir=Path(tempfile.mkdtemp())
+    )
     writer = await open_services(settings, knowledge=KnowledgeService(bundled, BUNDLED_KNOWLEDGE))
     try:
         await seed(writer, guild, count)

@@ -257,7 +257,7 @@ async def test_autocomplete_is_fuzzy_bounded_and_never_awaits_the_database(
     assert len(everything) == 25
     assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in everything)
     assert salaries and all(c["value"].startswith("salary-") for c in salaries)
-    assert categories == [{"name": "skills (19 topics)", "value": "skills"}]
+    assert categories == [{"name": "skills (22 topics)", "value": "skills"}]
     assert queries == []
 
 

@@ -37,7 +37,7 @@ from bot.knowledge.layerpages import decode_rows, read_raw_rows
 from bot.knowledge.layers import LayerComposer, LayerRow
 from bot.knowledge.layerstore import changed_since, latest_revision_id, read_version
 from bot.matching.engine import Matcher
-from bot.matching.index import PreparedCache, PreparedEntry, prepared_key
+from bot.matching.index import PreparedCache, PreparedEntry
 from bot.matching.normalize import Normalizer
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class RetainingCache(PreparedCache):
 
     def __init__(self, normalize: Normalizer, items: Iterable[PreparedEntry] = ()) -> None:
         super().__init__(normalize)
-        self._items = {prepared_key(item.entry): item for item in items}
+        self._items = {item.entry.id: item for item in items}
 
     def retain(self, items: Iterable[PreparedEntry]) -> None:
         """Forget what is not among `items`, deleting in place: replacing the dict would free
@@ -335,10 +335,9 @@ def _finished(view: GuildView) -> GuildView:
 
 
 def _matcher_for(knowledge: KnowledgeBase, bundled: Matcher) -> Matcher:
-    """A server's first matcher: bundled entries come prepared, the normaliser is shared."""
+    """A server's first matcher: layered on the bundled index (each server indexes only its
+    own and changed entries), the normaliser is shared."""
     if knowledge is bundled.knowledge:
         return bundled
-    cache = RetainingCache(bundled.normalize, bundled.index.items)
-    matcher = Matcher(knowledge, bundled.thresholds, cache, bundled.semantic)
-    cache.retain(matcher.index.items)
-    return matcher
+    cache = RetainingCache(bundled.normalize)
+    return Matcher(knowledge, bundled.thresholds, cache, bundled.semantic, over=bundled)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.quietgc import collection_paused
+from bot.answers.release import release_in_background
 from bot.answers.sizedlru import LruStats, SizedLRU
 from bot.answers.viewsize import view_bytes
 from bot.db.unit import Sessions
@@ -114,7 +115,7 @@ class GuildLayers:
         self.sessions = sessions
         self.sync_seconds = sync_seconds
         self.wait_seconds = wait_seconds
-        self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes)
+        self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes, release_in_background)
         self._refreshing: dict[int, asyncio.Task[GuildView]] = {}
         self._started: dict[int, float] = {}  # when each running refresh began
         self._recheck: set[int] = set()  # invalidated while a refresh was running

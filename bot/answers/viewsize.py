@@ -59,7 +59,7 @@ def _python_objects(knowledge: KnowledgeBase, matcher: Matcher, bundled: Matcher
         + sum(ENTRY_BYTES + TEXT_BYTES_PER_CHAR * entry_text_chars(entry) for entry in own)
         + sum(PREPARED_BYTES + len(item.text) for item in own_items)
         + INDEXED_ENTRY_BYTES * len(index.items)
-        + TERM_BYTES * len(terms.postings)
+        + TERM_BYTES * terms.term_count()
         + POSTING_BYTES * terms.posting_count()
         + SPELLING_BYTES * len(terms.surface)
         + TYPO_BUCKET_BYTES * sum(map(len, terms.buckets.values()))

@@ -57,8 +57,15 @@ def _compact(positions: list[int]) -> Postings:
     return positions[0] if len(positions) == 1 else array("i", positions)
 
 
+SHARDS = 16  # postings dicts per index: see FlatTerms
+
+
 class FlatTerms:
-    """Postings, document frequencies and typo buckets of one list of prepared entries."""
+    """Postings, document frequencies and typo buckets of one list of prepared entries.
+
+    Postings are split over SHARDS dicts by hash: one dict of a big server's 400,000 terms
+    would be resized in single C calls that hold the GIL, and so the event loop, for 20 ms.
+    """
 
     def __init__(
         self,
@@ -68,47 +75,67 @@ class FlatTerms:
     ) -> None:
         """`numbered`: (position, entry) in ascending positions. Words of `exclude`'s
         vocabulary are left out of the typo buckets (a layer reads them from its base)."""
-        growing: dict[str, list[int]] = {}
+        growing: tuple[dict[str, list[int]], ...] = tuple({} for _ in range(SHARDS))
+        self.buckets: dict[BucketKey, list[str]] = {}
         for position, item in numbered:
             for term in item.terms:
-                found = growing.get(term)
+                shard = growing[hash(term) % SHARDS]
+                found = shard.get(term)
                 if found is None:
-                    growing[term] = [position]
+                    shard[term] = [position]
+                    self._add_word(term, exclude)  # in order of first use, as flat order is
                 else:
                     found.append(position)
-        self.postings: dict[str, Postings] = growing  # type: ignore[assignment]
-        for term, ids in growing.items():  # in place: no second 100,000-key dict
-            self.postings[term] = _compact(ids)
+        self._shards: tuple[dict[str, Postings], ...] = growing  # type: ignore[assignment]
+        for shard in growing:
+            for term, ids in shard.items():  # in place: no second big dict
+                shard[term] = _compact(ids)  # type: ignore[assignment]
         self.surface_forms = surface_forms
         self.surface: dict[str, tuple[str, ...]] = {}
         for surface, terms in surface_forms.items():
-            known = tuple(term for term in terms if term in self.postings)
-            if known and surface not in self.postings:
+            known = tuple(term for term in terms if self.df(term))
+            if known and not self.df(surface):
                 self.surface[surface] = known
-        self.buckets: dict[BucketKey, list[str]] = {}
-        for words in (self.postings, self.surface):
-            for word in words:
-                if exclude is None or not exclude.in_vocabulary(word):
-                    for key in bucket_keys(word):
-                        self.buckets.setdefault(key, []).append(word)
+                self._add_word(surface, exclude)
+
+    def _add_word(self, word: str, exclude: FlatTerms | None) -> None:
+        if exclude is None or not exclude.in_vocabulary(word):
+            for key in bucket_keys(word):
+                self.buckets.setdefault(key, []).append(word)
+
+    @property
+    def postings(self) -> dict[str, Postings]:
+        """All postings in one dict (tests and reports; searches read the shards)."""
+        return {term: ids for shard in self._shards for term, ids in shard.items()}
+
+    def term_count(self) -> int:
+        return sum(map(len, self._shards))
+
+    def parts(self) -> list[object]:
+        """Every term and postings object (to free them one by one: bot/answers/release.py)."""
+        found: list[object] = []
+        for shard in self._shards:
+            found.extend(shard)
+            found.extend(shard.values())
+        return found
 
     def df(self, term: str) -> int:
-        found = self.postings.get(term)
+        found = self._shards[hash(term) % SHARDS].get(term)
         if found is None:
             return 0
         return 1 if isinstance(found, int) else len(found)
 
     def positions(self, term: str) -> Sequence[int]:
-        found = self.postings.get(term)
+        found = self._shards[hash(term) % SHARDS].get(term)
         if found is None:
             return ()
         return (found,) if isinstance(found, int) else found
 
     def in_vocabulary(self, word: str) -> bool:
-        return word in self.postings or word in self.surface
+        return bool(self.df(word)) or word in self.surface
 
     def spelling(self, word: str) -> tuple[str, ...] | None:
-        return (word,) if word in self.postings else self.surface.get(word)
+        return (word,) if self.df(word) else self.surface.get(word)
 
     def best_word(self, token: str, key: BucketKey, cutoff: float) -> tuple[str, float] | None:
         words = self.buckets.get(key)
@@ -118,11 +145,13 @@ class FlatTerms:
         return (found[0], found[1]) if found is not None else None
 
     def has_vocabulary(self) -> bool:
-        return bool(self.postings or self.surface)
+        return bool(self.term_count() or self.surface)
 
     def vocabulary_size(self) -> int:
-        return len(self.postings) + len(self.surface)
+        return self.term_count() + len(self.surface)
 
     def posting_count(self) -> int:
         """Positions stored in arrays (single positions are counted by the term)."""
-        return sum(len(ids) for ids in self.postings.values() if not isinstance(ids, int))
+        return sum(
+            len(ids) for shard in self._shards for ids in shard.values() if not isinstance(ids, int)
+        )

@@ -145,8 +145,8 @@ async def measure_per_entry(services: Services, servers: int, entries: int) -> N
     estimate = f", estimated {(stats.nbytes - estimated_before) / owned:,.0f} B" if stats else ""
     print(
         f"{half} more servers x {entries} entries held: resident memory +{grown / 1e6:.0f} MB, "
-        f"{grown / owned:,.0f} B per server-owned entry{estimate} (includes each server's "
-        f"copy of the bundled index)"
+        f"{grown / owned:,.0f} B per server-owned entry{estimate} (everything a server's "
+        f"view holds beyond the shared bundled base)"
     )
     view = services.knowledge.cached_view(FIRST_GUILD)
     if semantic is not None and view is not None and view.matcher.dense is not None:

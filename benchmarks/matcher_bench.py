@@ -94,7 +94,7 @@ def hostile_long_questions(base: KnowledgeBase) -> None:
     start = time.perf_counter()
     matcher = Matcher(knowledge)
     build = time.perf_counter() - start
-    vocabulary = len(matcher.index.vocabulary)
+    vocabulary = matcher.index.terms.vocabulary_size()
     gibberish = [
         " ".join(
             "".join(rng.choices("qwrtzpsdfghjklxcvbnm", k=rng.randint(6, 10))) for _ in range(120)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.layercache import LocalLayers
 from bot.answers.quietgc import collection_paused
+from bot.answers.release import release_in_background
 from bot.answers.sizedlru import LruStats, SizedLRU
 from bot.answers.viewsize import view_bytes
 from bot.db.models import GuildEntry
@@ -44,7 +45,7 @@ from bot.knowledge.layerpages import decode_rows, read_raw_rows
 from bot.knowledge.layers import LayerComposer, LayerRow
 from bot.knowledge.layerstore import changed_since, latest_revision_id, read_version
 from bot.matching.engine import Matcher
-from bot.matching.index import PreparedCache, PreparedEntry, prepared_key
+from bot.matching.index import PreparedCache, PreparedEntry
 from bot.matching.normalize import Normalizer
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class RetainingCache(PreparedCache):
 
     def __init__(self, normalize: Normalizer, items: Iterable[PreparedEntry] = ()) -> None:
         super().__init__(normalize)
-        self._items = {prepared_key(item.entry): item for item in items}
+        self._items = {item.entry.id: item for item in items}
 
     def retain(self, items: Iterable[PreparedEntry]) -> None:
         """Forget what is not among `items`, deleting in place: replacing the dict would free
@@ -125,7 +126,7 @@ class GuildLayers:
         self.local = local
         self.sync_seconds = sync_seconds
         self.wait_seconds = wait_seconds
-        self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes)
+        self._views: SizedLRU[int, GuildView] = SizedLRU(budget_bytes, release_in_background)
         self._refreshing: dict[int, asyncio.Task[GuildView]] = {}
         self._started: dict[int, float] = {}  # when each running refresh began
         self._recheck: set[int] = set()  # invalidated while a refresh was running
@@ -430,10 +431,9 @@ def _finished(view: GuildView) -> GuildView:
 
 
 def _matcher_for(knowledge: KnowledgeBase, bundled: Matcher) -> Matcher:
-    """A server's first matcher: bundled entries come prepared, the normaliser is shared."""
+    """A server's first matcher: layered on the bundled index (each server indexes only its
+    own and changed entries), the normaliser is shared."""
     if knowledge is bundled.knowledge:
         return bundled
-    cache = RetainingCache(bundled.normalize, bundled.index.items)
-    matcher = Matcher(knowledge, bundled.thresholds, cache, bundled.semantic)
-    cache.retain(matcher.index.items)
-    return matcher
+    cache = RetainingCache(bundled.normalize)
+    return Matcher(knowledge, bundled.thresholds, cache, bundled.semantic, over=bundled)

@@ -7,7 +7,7 @@ count limit would either waste memory or run out of it; a byte budget holds for 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -29,12 +29,14 @@ class SizedLRU(Generic[K, V]):
     """Keeps the most recently used values while their sizes sum to at most `budget` bytes.
 
     The newest value is always kept, even alone over the budget: it is being served.
+    Values evicted or replaced by `put` go to `discard` (e.g. to be freed in another thread).
     """
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, discard: Callable[[V], None] | None = None) -> None:
         if budget < 0:
             raise ValueError("the budget cannot be negative")
         self.budget = budget
+        self._discard = discard
         self.nbytes = 0
         self.evictions = 0
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -66,13 +68,17 @@ class SizedLRU(Generic[K, V]):
         old = self._items.pop(key, None)
         if old is not None:
             self.nbytes -= old[1]
+            if self._discard is not None and old[0] is not value:
+                self._discard(old[0])
         self._items[key] = (value, nbytes)
         self.nbytes += nbytes
         evicted: list[K] = []
         while self.nbytes > self.budget and len(self._items) > 1:
-            oldest, (_, size) = self._items.popitem(last=False)
+            oldest, (dropped, size) = self._items.popitem(last=False)
             self.nbytes -= size
             evicted.append(oldest)
+            if self._discard is not None:
+                self._discard(dropped)
         self.evictions += len(evicted)
         return evicted
 

@@ -13,17 +13,18 @@ from __future__ import annotations
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.engine import Matcher
+from bot.matching.layered import LayeredTerms
 
 VIEW_BYTES = 1_500  # the view, its layer composer and their bookkeeping
 ROW_BYTES = 250  # a layer row without its text (flags, aliases) and its composer slot
 ENTRY_BYTES = 1_500  # a validated entry object without its text
 TEXT_BYTES_PER_CHAR = 1  # entry text (the index keeps it normalised: DOC_BYTES)
-DOC_BYTES = 165  # one normalised title, question or keyword: its string and terms
-INDEXED_ENTRY_BYTES = 320  # an entry's slots in the index, the prepared cache and lookups
-TERM_BYTES = 220  # one distinct term: postings list, weight, spelling and vocabulary slots
-POSTING_BYTES = 40  # one (term, entry) pair in the postings
+PREPARED_BYTES = 200  # a prepared entry and its cache slot, plus a char per normalised char
+INDEXED_ENTRY_BYTES = 150  # an entry's slots in the index and the base's lookups
+TERM_BYTES = 150  # one distinct term: its string, postings slot and position
+POSTING_BYTES = 4  # one position in a postings array
 SPELLING_BYTES = 110  # a surface form that maps to known terms ("lerning" -> "learn")
-TYPO_BUCKET_BYTES = 150  # a vocabulary word in the typo search's two length buckets
+TYPO_BUCKET_BYTES = 10  # a vocabulary word in one of the typo search's buckets
 RESIDENT_PER_ALLOCATED = 1.3  # pymalloc's pools and arenas are never quite full (measured)
 
 
@@ -47,22 +48,19 @@ def view_bytes(knowledge: KnowledgeBase, matcher: Matcher, bundled: Matcher, row
     return VIEW_BYTES + int(RESIDENT_PER_ALLOCATED * objects) + dense  # numpy: plain malloc
 
 
-def _python_objects(
-    knowledge: KnowledgeBase, matcher: Matcher, bundled: Matcher, rows: int
-) -> int:
+def _python_objects(knowledge: KnowledgeBase, matcher: Matcher, bundled: Matcher, rows: int) -> int:
     shared = bundled.knowledge
     own = [entry for entry in knowledge if shared.get(entry.id) is not entry]
     index = matcher.index
-    postings = sum(map(len, index.postings.values()))
-    own_items = (item for item in index.items if shared.get(item.entry.id) is not item.entry)
-    docs = sum(len(item.docs) for item in own_items)
+    terms = index.terms.own if isinstance(index.terms, LayeredTerms) else index.terms
+    own_items = [item for item in index.items if shared.get(item.entry.id) is not item.entry]
     return (
         ROW_BYTES * rows
         + sum(ENTRY_BYTES + TEXT_BYTES_PER_CHAR * entry_text_chars(entry) for entry in own)
-        + DOC_BYTES * docs
+        + sum(PREPARED_BYTES + len(item.text) for item in own_items)
         + INDEXED_ENTRY_BYTES * len(index.items)
-        + TERM_BYTES * len(index.postings)
-        + POSTING_BYTES * postings
-        + SPELLING_BYTES * max(0, len(index.spellings) - len(index.postings))
-        + TYPO_BUCKET_BYTES * len(index.vocabulary)
+        + TERM_BYTES * terms.term_count()
+        + POSTING_BYTES * terms.posting_count()
+        + SPELLING_BYTES * len(terms.surface)
+        + TYPO_BUCKET_BYTES * sum(map(len, terms.buckets.values()))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.dense import DenseIndex, semantic_text
 from bot.matching.fusion import FEATURES, NONE_FEATURES
-from bot.matching.index import PreparedCache, SearchIndex
+from bot.matching.index import PreparedCache, PreparedEntry, SearchIndex
 from bot.matching.normalize import MAX_QUESTION_CHARS, Normalized, Normalizer, question_sentence
 
 if TYPE_CHECKING:
@@ -90,6 +91,10 @@ class Matcher:
     thresholds: Thresholds = field(default_factory=Thresholds)
     cache: PreparedCache | None = None
     semantic: Semantic | None = None  # None: lexical matching only
+    # the matcher whose index this one's is layered on (the bundled one for a server)
+    over: Matcher | None = field(default=None, repr=False, compare=False)
+
+    index: SearchIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.cache is None or self.cache.normalize.language != self.knowledge.language:
@@ -98,9 +103,9 @@ class Matcher:
         language = self.knowledge.language
         self.offtopic = language.offtopic | self._terms(language.offtopic)
         self.domain = self._terms(language.domain)
-        self.index = SearchIndex(
-            (self.cache.get(entry) for entry in self.knowledge), self.normalize.surface_forms()
-        )
+        over = self.over
+        base = over.index if over and over.normalize is self.normalize else None
+        self.index = SearchIndex(self._prepared(base), self.normalize.surface_forms(), base)
         self.dense: DenseIndex | None = None
         self.offtopic_vectors: npt.NDArray[np.float32] | None = None
         if self.semantic is not None:
@@ -108,7 +113,17 @@ class Matcher:
             examples = list(language.offtopic_examples)
             if examples:
                 self.offtopic_vectors = self.semantic.vectors.vectors(examples).astype(np.float32)
-        self._positions = {entry.id: n for n, entry in enumerate(self.knowledge.entries)}
+        self._positions = (  # for the fused decision only: a server's 100,000 ids cost 7 MB
+            {entry.id: n for n, entry in enumerate(self.knowledge.entries)}
+            if self.semantic is not None
+            else {}
+        )
+
+    def _prepared(self, base: SearchIndex | None) -> Iterator[PreparedEntry]:
+        """Each entry prepared, the base's own entries as the base prepared them."""
+        assert self.cache is not None
+        for entry in self.knowledge:
+            yield (base.prepared_for(entry) if base else None) or self.cache.get(entry)
 
     @property
     def kind(self) -> str:
@@ -123,19 +138,15 @@ class Matcher:
         """
         if not content & self.offtopic or content & self.domain:
             return False
-        postings = self.index.postings
-        return not any(
-            len(postings.get(term, ())) <= RARE_TERM_ENTRIES
-            for term in content - self.offtopic
-            if term in postings
-        )
+        df = self.index.terms.df
+        return not any(0 < df(term) <= RARE_TERM_ENTRIES for term in content - self.offtopic)
 
     def _terms(self, words: frozenset[str]) -> frozenset[str]:
         return frozenset(term for word in words for term in self.normalize(word).content)
 
     def rebuilt(self, knowledge: KnowledgeBase) -> Matcher:
         """A matcher for a changed base that reuses this one's prepared entries."""
-        return Matcher(knowledge, self.thresholds, self.cache, self.semantic)
+        return Matcher(knowledge, self.thresholds, self.cache, self.semantic, self.over)
 
     def match(self, question: str) -> MatchResult:
         """Classify a question. Never raises on any input string."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from bot.knowledge.language import Language
 
@@ -55,6 +57,7 @@ class Normalizer:
     def __init__(self, language: Language) -> None:
         self.language = language
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._forms: Mapping[str, tuple[str, ...]] | None = None
         ignored = language.stopwords | frozenset().union(*language.smalltalk.values())
         self.ignored = frozenset(ignored | {stem(word) for word in ignored})
 
@@ -72,15 +75,17 @@ class Normalizer:
             self._cache[token] = result
         return result
 
-    def surface_forms(self) -> dict[str, tuple[str, ...]]:
+    def surface_forms(self) -> Mapping[str, tuple[str, ...]]:
         """Single words people type -> the terms they normalise to (for typo lookup: "mlopps"
         is a typo of "mlops", which stands for three terms)."""
-        forms: dict[str, tuple[str, ...]] = {}
-        for word in [*self.language.synonyms, *self.language.abbreviations]:
-            rewritten = self._rewrite(word)
-            if len(word) >= 4 and " " not in word:
-                forms[word] = rewritten
-        return forms
+        if self._forms is None:  # computed once: every index of this language shares it
+            forms: dict[str, tuple[str, ...]] = {}
+            for word in [*self.language.synonyms, *self.language.abbreviations]:
+                rewritten = self._rewrite(word)
+                if len(word) >= 4 and " " not in word:
+                    forms[word] = rewritten
+            self._forms = MappingProxyType(forms)
+        return self._forms
 
     def __call__(self, text: str) -> Normalized:
         tokens: list[str] = []

@@ -1,4 +1,5 @@
-"""docker-compose.yml: the bot restarts after a crash, but stops on a configuration error."""
+"""Deployment files: docker-compose restarts a crashed bot but stops on a configuration error;
+requirements match the code that needs them."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def test_the_restart_policy_is_documented() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     policy = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     assert f"`restart: {policy['services']['bot']['restart']}`" in text
+
+
+def test_the_pillow_requirement_has_what_the_roadmap_card_uses() -> None:
+    """`ImageFont.load_default(size=...)` (bot/roadmap/card.py) came in Pillow 10.1."""
+    card = (ROOT / "bot" / "roadmap" / "card.py").read_text(encoding="utf-8")
+    assert "load_default(size=" in card
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r'"Pillow>=(\d+)\.(\d+)', pyproject)
+    assert found is not None and (int(found[1]), int(found[2])) >= (10, 1)

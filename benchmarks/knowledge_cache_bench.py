@@ -161,7 +161,11 @@ async def measure_per_entry(services: Services, servers: int, entries: int) -> N
 async def run(args: argparse.Namespace) -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp())}/cache.sqlite3"
     bundled = load_knowledge(BUNDLED_KNOWLEDGE)
-    settings = Settings(database_url=url, knowledge_cache_mb=args.budget_mb)
+    settings = Settings(
+        database_url=url,
+        knowledge_cache_mb=args.budget_mb,
+        layer_cache_dir=Path(tempfile.mkdtemp()),
+    )
     semantic = open_semantic(args.matcher)
     if not args.measure_only:
         start = time.perf_counter()

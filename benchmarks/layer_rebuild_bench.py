@@ -53,7 +53,7 @@ async def main() -> None:
     folder = tempfile.mkdtemp()
     url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
     bundled = load_knowledge(BUNDLED_KNOWLEDGE)
-    settings = Settings(database_url=url)
+    settings = Settings(database_url=url, layer_cache_dir=Path(tempfile.mkdtemp()))
     one = await open_services(settings, knowledge=KnowledgeService(bundled, BUNDLED_KNOWLEDGE))
     two = await open_services(
         settings, knowledge=KnowledgeService(bundled, BUNDLED_KNOWLEDGE), upgrade=False

@@ -150,7 +150,7 @@ class Settings:
     db_statement_timeout: float = 30.0  # seconds one statement may run (PostgreSQL)
     gap_retention_days: int = 90  # unanswered questions are deleted after this many days
     # each server's last known layer, served while the database fails; None: not kept
-    layer_cache_dir: Path | None = field(default_factory=default_layer_cache_dir)
+    layer_cache_dir: Path | None = field(default_factory=lambda: default_layer_cache_dir())
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -42,6 +42,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def layer_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings made without a layer cache folder keep it in the test's own folder, not in
+    the user's cache."""
+    monkeypatch.setattr("bot.config.default_layer_cache_dir", lambda: tmp_path / "layers")
+
+
+@pytest.fixture(autouse=True)
 def no_developer_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
     """A `.env` in the checkout (README step 2) must not leak a token or database into tests."""
     monkeypatch.setattr("bot.config.ENV_FILE", Path(__file__).with_name("no-such-file.env"))

@@ -132,6 +132,7 @@ class GuildLayers:
         self._recheck: set[int] = set()  # invalidated while a refresh was running
         self._hidden: dict[int, frozenset[str]] = {}  # each server's hidden bundled entries
         self._disk_reads: dict[int, asyncio.Task[GuildView]] = {}
+        self._rows_read: set[int] = set()  # refreshes past the database, building the view
         self.hits = 0
         self.misses = 0
 
@@ -226,7 +227,11 @@ class GuildLayers:
                 asyncio.shield(task), max(0.0, self.wait_seconds - waited)
             )
         except TimeoutError:
-            return view or await self._last_known(guild_id, bundled)
+            if view is not None:
+                return view
+            if guild_id in self._rows_read:  # the database answered; the build takes long
+                return self._hidden_view(guild_id, bundled)
+            return await self._last_known(guild_id, bundled)
 
     def _start_refresh(self, guild_id: int, bundled: Matcher) -> asyncio.Task[GuildView]:
         task = asyncio.create_task(
@@ -241,6 +246,7 @@ class GuildLayers:
         if self._refreshing.get(guild_id) is task:
             del self._refreshing[guild_id]
             del self._started[guild_id]
+            self._rows_read.discard(guild_id)
         if not task.cancelled() and task.exception() is not None:
             log.error("refreshing server %s knowledge failed", guild_id, exc_info=task.exception())
 
@@ -285,7 +291,7 @@ class GuildLayers:
         try:
             return await asyncio.wait_for(asyncio.shield(task), DISK_WAIT_SECONDS)
         except TimeoutError:
-            return self._bundled_view(guild_id, bundled, version=-1)  # a huge layer, slow disk
+            return self._hidden_view(guild_id, bundled)  # a huge layer, or a slow disk
 
     async def _from_disk_and_keep(self, guild_id: int, bundled: Matcher) -> GuildView:
         view = await self._from_disk(guild_id, bundled)
@@ -300,11 +306,16 @@ class GuildLayers:
         raw = await asyncio.to_thread(self.local.load, guild_id) if self.local else None
         if raw is not None:
             return await asyncio.to_thread(self._build_raw, guild_id, -1, 0, raw, bundled)
+        return self._hidden_view(guild_id, bundled)
+
+    def _hidden_view(self, guild_id: int, bundled: Matcher) -> GuildView:
+        """Until the server's layer is known: the bundled base without the entries it hid
+        (a few milliseconds: the index is layered on the bundled one)."""
         hidden = self._hidden.get(guild_id)
         if not hidden:
             return self._bundled_view(guild_id, bundled, version=-1)
         rows = {entry_id: LayerRow(entry_id, hidden=True) for entry_id in hidden}
-        return await asyncio.to_thread(self._build, guild_id, -1, 0, rows, bundled)
+        return self._build(guild_id, -1, 0, rows, bundled)
 
     @staticmethod
     def _bundled_view(guild_id: int, bundled: Matcher, version: int) -> GuildView:
@@ -335,6 +346,7 @@ class GuildLayers:
     ) -> GuildView:
         revision = await latest_revision_id(session, guild_id)  # before the rows: see layerstore
         raw = await read_raw_rows(session, guild_id)
+        self._rows_read.add(guild_id)
         start = time.perf_counter()
         if self.local is not None:
             await asyncio.to_thread(self.local.replace, guild_id, raw)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.answers.guildcache import ANSWER_WAIT_SECONDS, DISK_WAIT_SECONDS
+from bot.answers.guildcache import ANSWER_WAIT_SECONDS, DISK_WAIT_SECONDS, GuildLayers
 from bot.answers.layercache import LocalLayers, cache_file_for
 from bot.answers.serving import KnowledgeService
 from bot.config import BUNDLED_KNOWLEDGE, Settings
@@ -190,3 +190,43 @@ async def test_autocomplete_after_a_restart_never_lists_a_hidden_entry(
     assert typed and all(choice["value"] != HIDDEN for choice in typed + listed)
     shown = len(bundled_knowledge.in_category("portfolio")) - 1  # without the hidden one
     assert portfolio == [{"name": f"portfolio ({shown} topics)", "value": "portfolio"}]
+
+
+class CountingLayers(LocalLayers):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.loads = 0
+
+    def load(self, guild_id: int) -> list[Any] | None:
+        self.loads += 1
+        return super().load(guild_id)
+
+
+async def test_a_slow_build_is_not_mistaken_for_a_slow_database(
+    services: Services,
+    settings: Settings,
+    bundled_knowledge: KnowledgeBase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big server's first build outlasts the answer budget: the question gets the bundled base
+    without its hidden entries, and the disk copy is not built a second time alongside."""
+    await shape_the_layer(services)
+    local = CountingLayers(local_of(settings).path)
+    knowledge = KnowledgeService(bundled_knowledge, BUNDLED_KNOWLEDGE)
+    knowledge.attach_database(services.sessions, sync_seconds=60, local=local)
+    await knowledge.load_hidden()
+    assert knowledge.layers is not None
+    knowledge.layers.wait_seconds = 0.2
+    build = GuildLayers._build_raw
+
+    def slow_build(*args: Any) -> Any:
+        time.sleep(0.6)
+        return build(*args)
+
+    monkeypatch.setattr(GuildLayers, "_build_raw", staticmethod(slow_build))
+    early = await knowledge.knowledge_for(GUILD)
+    assert HIDDEN not in early and "study-group" not in early  # not built yet
+    await knowledge.layers.settled()
+    assert_layer_applies(await knowledge.knowledge_for(GUILD))
+    assert local.loads == 0
+    await knowledge.close()

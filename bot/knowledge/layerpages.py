@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import GuildEntry
 from bot.knowledge.layers import LayerRow
 
-PAGE_ROWS = 1000  # rows per query: one page costs the loop about a millisecond
+PAGE_ROWS = 100  # rows per query: a page of 1,000 held the loop 20 ms on PostgreSQL, 100 about 2
 IDS_PER_QUERY = 500  # ids per IN (...) list, well under every driver's parameter limit
 
 RawRow = tuple[str, str | None, str | None, bool]  # entry id, data JSON, aliases JSON, hidden

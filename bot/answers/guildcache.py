@@ -133,6 +133,8 @@ class GuildLayers:
         self._hidden: dict[int, frozenset[str]] = {}  # each server's hidden bundled entries
         self._disk_reads: dict[int, asyncio.Task[GuildView]] = {}
         self._rows_read: set[int] = set()  # refreshes past the database, building the view
+        self._bundled_ids: frozenset[str] | None = None  # known once load_hidden ran
+        self._hidden_reads: set[asyncio.Task[None]] = set()
         self.hits = 0
         self.misses = 0
 
@@ -141,6 +143,8 @@ class GuildLayers:
         view = self._views.peek(guild_id)
         if view is not None:
             view.checked_at = NEVER
+        elif self._bundled_ids is not None and guild_id not in self._refreshing:
+            self._reread_hidden(guild_id)  # what autocomplete shows until its next question
         if guild_id in self._refreshing:
             self._recheck.add(guild_id)  # it may have read the version before the write
 
@@ -161,6 +165,7 @@ class GuildLayers:
     async def load_hidden(self, bundled: KnowledgeBase, timeout: float = 5.0) -> None:
         """Learn every server's hidden bundled entries: from the database, or when it fails,
         from the local cache. Call it once at start."""
+        self._bundled_ids = frozenset(bundled.ids())
         on_disk = await asyncio.to_thread(self.local.open) if self.local is not None else {}
         try:
             found = await asyncio.wait_for(self._read_hidden(), timeout)
@@ -168,17 +173,44 @@ class GuildLayers:
             log.warning("hidden entries from the local cache: database unreadable (%s)", exc)
             found = on_disk
         for guild_id, ids in found.items():
-            known = frozenset(entry_id for entry_id in ids if entry_id in bundled)
-            if known and guild_id not in self._hidden:  # a view read since is newer
-                self._hidden[guild_id] = known
+            if guild_id not in self._hidden:  # a view read since is newer
+                self._remember_hidden(guild_id, ids)
 
-    async def _read_hidden(self) -> dict[int, set[str]]:
+    def _remember_hidden(self, guild_id: int, ids: set[str]) -> None:
+        known = frozenset(ids & self._bundled_ids) if self._bundled_ids is not None else None
+        if known:
+            self._hidden[guild_id] = known
+        else:
+            self._hidden.pop(guild_id, None)
+
+    async def _read_hidden(self, guild_id: int | None = None) -> dict[int, set[str]]:
         found: dict[int, set[str]] = {}
         statement = select(GuildEntry.guild_id, GuildEntry.entry_id).where(GuildEntry.hidden)
+        if guild_id is not None:
+            statement = statement.where(GuildEntry.guild_id == guild_id)
         async with self.sessions() as session:
-            for guild_id, entry_id in await session.execute(statement):
-                found.setdefault(guild_id, set()).add(entry_id)
+            for guild, entry_id in await session.execute(statement):
+                found.setdefault(guild, set()).add(entry_id)
         return found
+
+    def _reread_hidden(self, guild_id: int) -> None:
+        """Update one server's hidden ids in the background (its view is not in memory)."""
+
+        async def reread() -> None:
+            try:
+                found = await self._read_hidden(guild_id)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("cannot read hidden entries of server %s: %s", guild_id, exc)
+                return
+            if self._views.peek(guild_id) is None:  # else its view is newer
+                self._remember_hidden(guild_id, found.get(guild_id, set()))
+
+        try:
+            task = asyncio.get_running_loop().create_task(reread())
+        except RuntimeError:  # no event loop (a script): nothing shows autocomplete here
+            return
+        self._hidden_reads.add(task)
+        task.add_done_callback(self._hidden_reads.discard)
 
     def stats(self) -> CacheStats:
         lru: LruStats = self._views.stats()
@@ -194,14 +226,17 @@ class GuildLayers:
 
     async def close(self) -> None:
         """Stop the refreshes still running (their database connections are closing)."""
-        for task in list(self._refreshing.values()):
+        tasks = [*self._refreshing.values(), *self._hidden_reads]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def settled(self) -> None:
         """Wait until no refresh is running (tests and benchmarks)."""
-        while self._refreshing:
-            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+        while self._refreshing or self._hidden_reads:
+            await asyncio.gather(
+                *self._refreshing.values(), *self._hidden_reads, return_exceptions=True
+            )
 
     def _fresh(self, view: GuildView | None, bundled: Matcher) -> bool:
         return (

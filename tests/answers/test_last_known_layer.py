@@ -230,3 +230,20 @@ async def test_a_slow_build_is_not_mistaken_for_a_slow_database(
     assert_layer_applies(await knowledge.knowledge_for(GUILD))
     assert local.loads == 0
     await knowledge.close()
+
+
+async def test_a_hide_in_another_process_reaches_autocomplete_before_any_question(
+    services: Services, settings: Settings, fresh_process: Callable[..., Any]
+) -> None:
+    other: Services = await fresh_process()  # knows no hidden entry of GUILD yet
+    assert HIDDEN in other.knowledge.knowledge_in_memory(GUILD)
+    await services.moderation.hide(GUILD, HIDDEN)
+    other.knowledge.changed_elsewhere(GUILD)  # what its change feed does on the notice
+    assert other.knowledge.layers is not None
+    await other.knowledge.layers.settled()
+    assert HIDDEN not in other.knowledge.knowledge_in_memory(GUILD)
+    assert other.knowledge.cached_view(GUILD) is None  # only the ids were read, not the layer
+    await services.moderation.unhide(GUILD, HIDDEN)
+    other.knowledge.changed_elsewhere(GUILD)
+    await other.knowledge.layers.settled()
+    assert HIDDEN in other.knowledge.knowledge_in_memory(GUILD)

@@ -26,7 +26,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -135,6 +135,7 @@ class GuildLayers:
         self._rows_read: set[int] = set()  # refreshes past the database, building the view
         self._bundled_ids: frozenset[str] | None = None  # known once load_hidden ran
         self._hidden_reads: set[asyncio.Task[None]] = set()
+        self._disk_writes: set[asyncio.Future[None]] = set()
         self.hits = 0
         self.misses = 0
 
@@ -176,8 +177,10 @@ class GuildLayers:
             if guild_id not in self._hidden:  # a view read since is newer
                 self._remember_hidden(guild_id, ids)
 
-    def _remember_hidden(self, guild_id: int, ids: set[str]) -> None:
-        known = frozenset(ids & self._bundled_ids) if self._bundled_ids is not None else None
+    def _remember_hidden(self, guild_id: int, ids: Iterable[str]) -> None:
+        known = frozenset(ids)
+        if self._bundled_ids is not None:
+            known &= self._bundled_ids  # a view's hidden ids are bundled ones already
         if known:
             self._hidden[guild_id] = known
         else:
@@ -203,7 +206,7 @@ class GuildLayers:
                 log.warning("cannot read hidden entries of server %s: %s", guild_id, exc)
                 return
             if self._views.peek(guild_id) is None:  # else its view is newer
-                self._remember_hidden(guild_id, found.get(guild_id, set()))
+                self._remember_hidden(guild_id, found.get(guild_id, ()))
 
         try:
             task = asyncio.get_running_loop().create_task(reread())
@@ -225,17 +228,21 @@ class GuildLayers:
         )
 
     async def close(self) -> None:
-        """Stop the refreshes still running (their database connections are closing)."""
+        """Stop the refreshes still running (their database connections are closing), and
+        finish writing the disk copy."""
         tasks = [*self._refreshing.values(), *self._hidden_reads]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, *self._disk_writes, return_exceptions=True)
 
     async def settled(self) -> None:
-        """Wait until no refresh is running (tests and benchmarks)."""
-        while self._refreshing or self._hidden_reads:
+        """Wait until no refresh or disk write is running (tests and benchmarks)."""
+        while self._refreshing or self._hidden_reads or self._disk_writes:
             await asyncio.gather(
-                *self._refreshing.values(), *self._hidden_reads, return_exceptions=True
+                *self._refreshing.values(),
+                *self._hidden_reads,
+                *self._disk_writes,
+                return_exceptions=True,
             )
 
     def _fresh(self, view: GuildView | None, bundled: Matcher) -> bool:
@@ -304,12 +311,18 @@ class GuildLayers:
 
     def _keep(self, view: GuildView) -> None:
         if view.version >= 0:  # read from the database: the truth
-            if view.hidden:
-                self._hidden[view.guild_id] = view.hidden
-            else:
-                self._hidden.pop(view.guild_id, None)
+            self._remember_hidden(view.guild_id, view.hidden)
         for evicted in self._views.put(view.guild_id, view, view.nbytes):
             log.debug("knowledge of server %s evicted from memory", evicted)
+
+    def _save_on_disk(self, write: Callable[..., None], *args: object) -> None:
+        """Run a LocalLayers write in its writer thread, in the order asked, without making the
+        question that waits for this refresh wait for the disk too."""
+        assert self.local is not None
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.local.writer, functools.partial(write, *args))
+        self._disk_writes.add(future)
+        future.add_done_callback(self._disk_writes.discard)
 
     def _current(self, guild_id: int, bundled: Matcher) -> GuildView | None:
         view = self._views.peek(guild_id)
@@ -366,14 +379,14 @@ class GuildLayers:
                 return view
             if version == 0:
                 if self.local is not None and self.local.may_hold(guild_id):
-                    await asyncio.to_thread(self.local.replace, guild_id, [])
+                    self._save_on_disk(self.local.replace, guild_id, [])
                 return self._bundled_view(guild_id, bundled, version)
             if view is None or view.version < 0:
                 return await self._load(session, guild_id, version, bundled)
             changed, newest = await changed_since(session, guild_id, view.revision)
             raw = await read_raw_rows(session, guild_id, changed)
         if self.local is not None:
-            await asyncio.to_thread(self.local.update, guild_id, changed, raw)
+            self._save_on_disk(self.local.update, guild_id, changed, list(raw))
         return await asyncio.to_thread(self._apply_raw, view, version, newest, changed, raw)
 
     async def _load(
@@ -382,14 +395,15 @@ class GuildLayers:
         revision = await latest_revision_id(session, guild_id)  # before the rows: see layerstore
         raw = await read_raw_rows(session, guild_id)
         self._rows_read.add(guild_id)
+        rows = len(raw)  # the build empties `raw`
         start = time.perf_counter()
         if self.local is not None:
-            await asyncio.to_thread(self.local.replace, guild_id, raw)
+            self._save_on_disk(self.local.replace, guild_id, list(raw))
         view = await asyncio.to_thread(self._build_raw, guild_id, version, revision, raw, bundled)
         log.info(
             "server %s knowledge: %d layer rows, %d entries, about %.1f MB, built in %.2f s",
             guild_id,
-            len(raw),
+            rows,
             len(view.knowledge),
             view.nbytes / 1e6,
             time.perf_counter() - start,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ async def shape_the_layer(services: Services, guild: int = GUILD) -> None:
     await services.moderation.add(guild, STUDY)
     await services.moderation.edit(guild, "sql", {"answer": "Ask in #sql-help first."})
     assert (await services.ask.ask("when does the study group meet", guild)).entry is not None
+    assert services.knowledge.layers is not None
+    await services.knowledge.layers.settled()  # the disk copy is written in the background
 
 
 def restarted(bundled: KnowledgeBase, url: str, local: LocalLayers | None) -> KnowledgeService:
@@ -159,7 +160,7 @@ async def fresh_process(
 
     async def start() -> Services:
         new = await open_services(
-            replace(settings), knowledge=KnowledgeService(bundled_knowledge, BUNDLED_KNOWLEDGE)
+            settings, knowledge=KnowledgeService(bundled_knowledge, BUNDLED_KNOWLEDGE)
         )
         opened.append(new)
         return new

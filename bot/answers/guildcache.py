@@ -26,7 +26,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -135,7 +135,6 @@ class GuildLayers:
         self._rows_read: set[int] = set()  # refreshes past the database, building the view
         self._bundled_ids: frozenset[str] | None = None  # known once load_hidden ran
         self._hidden_reads: set[asyncio.Task[None]] = set()
-        self._disk_writes: set[asyncio.Future[None]] = set()
         self.hits = 0
         self.misses = 0
 
@@ -228,21 +227,17 @@ class GuildLayers:
         )
 
     async def close(self) -> None:
-        """Stop the refreshes still running (their database connections are closing), and
-        finish writing the disk copy."""
+        """Stop the refreshes still running (their database connections are closing)."""
         tasks = [*self._refreshing.values(), *self._hidden_reads]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, *self._disk_writes, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def settled(self) -> None:
-        """Wait until no refresh or disk write is running (tests and benchmarks)."""
-        while self._refreshing or self._hidden_reads or self._disk_writes:
+        """Wait until no refresh is running (tests and benchmarks)."""
+        while self._refreshing or self._hidden_reads:
             await asyncio.gather(
-                *self._refreshing.values(),
-                *self._hidden_reads,
-                *self._disk_writes,
-                return_exceptions=True,
+                *self._refreshing.values(), *self._hidden_reads, return_exceptions=True
             )
 
     def _fresh(self, view: GuildView | None, bundled: Matcher) -> bool:
@@ -315,15 +310,6 @@ class GuildLayers:
         for evicted in self._views.put(view.guild_id, view, view.nbytes):
             log.debug("knowledge of server %s evicted from memory", evicted)
 
-    def _save_on_disk(self, write: Callable[..., None], *args: object) -> None:
-        """Run a LocalLayers write in its writer thread, in the order asked, without making the
-        question that waits for this refresh wait for the disk too."""
-        assert self.local is not None
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.local.writer, functools.partial(write, *args))
-        self._disk_writes.add(future)
-        future.add_done_callback(self._disk_writes.discard)
-
     def _current(self, guild_id: int, bundled: Matcher) -> GuildView | None:
         view = self._views.peek(guild_id)
         return view if view is not None and view.bundled is bundled else None
@@ -379,14 +365,14 @@ class GuildLayers:
                 return view
             if version == 0:
                 if self.local is not None and self.local.may_hold(guild_id):
-                    self._save_on_disk(self.local.replace, guild_id, [])
+                    await asyncio.to_thread(self.local.replace, guild_id, [])
                 return self._bundled_view(guild_id, bundled, version)
             if view is None or view.version < 0:
                 return await self._load(session, guild_id, version, bundled)
             changed, newest = await changed_since(session, guild_id, view.revision)
             raw = await read_raw_rows(session, guild_id, changed)
         if self.local is not None:
-            self._save_on_disk(self.local.update, guild_id, changed, list(raw))
+            await asyncio.to_thread(self.local.update, guild_id, changed, raw)
         return await asyncio.to_thread(self._apply_raw, view, version, newest, changed, raw)
 
     async def _load(
@@ -397,8 +383,8 @@ class GuildLayers:
         self._rows_read.add(guild_id)
         rows = len(raw)  # the build empties `raw`
         start = time.perf_counter()
-        if self.local is not None:
-            self._save_on_disk(self.local.replace, guild_id, list(raw))
+        if self.local is not None:  # first: writing alongside the build stalls the loop more
+            await asyncio.to_thread(self.local.replace, guild_id, raw)
         view = await asyncio.to_thread(self._build_raw, guild_id, version, revision, raw, bundled)
         log.info(
             "server %s knowledge: %d layer rows, %d entries, about %.1f MB, built in %.2f s",

@@ -7,8 +7,7 @@ answer budget. It is a cache, never the truth: the database wins as soon as it a
 
 The rows are kept as the database returns them (JSON text, see bot.knowledge.layerpages) in a
 small SQLite file named after the database, so pointing DATABASE_URL elsewhere never serves
-another database's layers. Every method does blocking file I/O: call it from a worker thread,
-and the writes from `writer`, so they happen in the order they were asked for.
+another database's layers. Every method does blocking file I/O: call it from a worker thread.
 A damaged or unwritable file is logged and ignored (the bot then behaves as without it), and a
 damaged file is replaced at the next write.
 """
@@ -20,7 +19,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,7 +56,6 @@ class LocalLayers:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()  # one writer at a time; SQLite would make others wait
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layer-cache")
         self._guilds: set[int] | None = None  # servers with rows in the file, once opened
 
     def open(self) -> dict[int, set[str]]:
